@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DDL, BigInteger, Integer, String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base
+
+
+class AuditEvent(Base):
+    """Append-only and hash-chained: each entry's hash covers its content and the previous entry's hash."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    target_kind: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str] = mapped_column(String(200), index=True)
+    decision: Mapped[str] = mapped_column(String(10))
+    details: Mapped[dict] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+# The database itself refuses to change or delete an entry (an attacker with admin rights can still
+# drop the trigger: `biostation audit verify` catches that through the hash chain).
+APPEND_ONLY_SQLITE = [
+    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END",
+]
+APPEND_ONLY_POSTGRESQL = [
+    "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION 'audit_events is append-only'; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events "
+    "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+]
+for _stmt in APPEND_ONLY_SQLITE:
+    event.listen(AuditEvent.__table__, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))
+for _stmt in APPEND_ONLY_POSTGRESQL:
+    event.listen(AuditEvent.__table__, "after_create", DDL(_stmt).execute_if(dialect="postgresql"))

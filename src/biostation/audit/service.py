@@ -1,0 +1,110 @@
+"""The append-only audit log: record events inside a unit of work, verify the chain."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from ..clock import now
+from ..db import UnitOfWork
+from ..identity import Identity
+from .models import AuditEvent
+
+GENESIS = "0" * 64
+_LOCK_KEY = 0x61756469  # "audi": one advisory lock serialises appends on PostgreSQL
+
+
+def _digest(event: AuditEvent) -> str:
+    body = json.dumps({
+        "id": event.id, "at": event.at.isoformat(), "actor_id": event.actor_id, "actor": event.actor,
+        "action": event.action, "target_kind": event.target_kind, "target": event.target,
+        "decision": event.decision, "details": event.details, "prev_hash": event.prev_hash,
+    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def record(uow: UnitOfWork, identity: Identity, action: str, target_kind: str, target: str,
+           details: dict[str, Any] | None = None, decision: str = "allow") -> None:
+    """Queue an event; it is chained and written just before the unit of work commits."""
+    pending: list[dict[str, Any]] = uow.__dict__.setdefault("_audit_pending", [])
+    if not pending:
+        uow.before_commit(lambda: _append(uow.session, uow.__dict__.pop("_audit_pending", [])))
+    pending.append(dict(at=now(), actor_id=identity.user_id, actor=identity.label, action=action,
+                        target_kind=target_kind, target=target, details=details or {}, decision=decision))
+
+
+def record_alone(factory: Any, identity: Identity, action: str, target_kind: str, target: str,
+                 details: dict[str, Any] | None = None, decision: str = "deny") -> None:
+    """Write an event in its own transaction (a denial must survive the rollback of the request)."""
+    with UnitOfWork(factory) as uow:
+        record(uow, identity, action, target_kind, target, details, decision)
+
+
+def _append(session: Session, events: list[dict[str, Any]]) -> None:
+    if not events:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    next_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    for data in events:
+        event = AuditEvent(id=next_id, prev_hash=prev, hash="", **data)
+        event.hash = _digest(event)
+        session.add(event)
+        prev, next_id = event.hash, next_id + 1
+    session.flush()
+
+
+@dataclass
+class ChainProblem:
+    event_id: int
+    kind: str  # edited, deleted, reordered
+    message: str
+
+
+def verify(session: Session, batch: int = 5000) -> tuple[int, list[ChainProblem]]:
+    """Walk the whole log in id order, streaming; return (entries checked, problems)."""
+    problems: list[ChainProblem] = []
+    prev_hash, prev_id, count = GENESIS, 0, 0
+    for event in _stream(session, batch):
+        count += 1
+        if event.id != prev_id + 1:
+            problems.append(ChainProblem(event.id, "deleted",
+                                         f"entries {prev_id + 1}..{event.id - 1} are missing (deleted)"))
+        elif event.prev_hash != prev_hash:
+            problems.append(ChainProblem(event.id, "deleted",
+                                         f"entry {event.id} does not follow entry {prev_id}: the chain was cut"))
+        if _digest(event) != event.hash:
+            problems.append(ChainProblem(event.id, "edited",
+                                         f"entry {event.id} ({event.action} {event.target}) was edited"))
+        prev_hash, prev_id = event.hash, event.id
+    return count, problems
+
+
+def _stream(session: Session, batch: int) -> Iterator[AuditEvent]:
+    last = 0
+    while True:
+        rows = session.scalars(select(AuditEvent).where(AuditEvent.id > last).order_by(AuditEvent.id).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+        session.expunge_all()
+
+
+def list_events(session: Session, *, after_id: int | None = None, limit: int = 100, action: str | None = None,
+                target: str | None = None, actor_id: int | None = None) -> list[AuditEvent]:
+    q = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if after_id is not None:
+        q = q.where(AuditEvent.id < after_id)
+    if action:
+        q = q.where(AuditEvent.action == action)
+    if target:
+        q = q.where(AuditEvent.target == target)
+    if actor_id is not None:
+        q = q.where(AuditEvent.actor_id == actor_id)
+    return list(session.scalars(q))
