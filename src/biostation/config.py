@@ -56,6 +56,8 @@ SETTINGS: list[Setting] = [
     Setting("page_size_max", int, 1000, "Largest page a client may ask for."),
     Setting("jobs_backend", str, "inprocess",
             "Background jobs: 'inprocess' (embedded default) or a real queue backend in production."),
+    Setting("self_publish", _bool, True,
+            "Owners may publish their own submitted datasets (false: only curators publish)."),
     Setting("log_level", str, "info", "Log level: debug, info, warning, error."),
     Setting("demo", _bool, False, "Load the demo data when the station starts with an empty database."),
 ]

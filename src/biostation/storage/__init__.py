@@ -162,6 +162,9 @@ class S3Store:
 
     def compose(self, key: str, part_keys: list[str]) -> None:
         """Server-side multipart copy: the bytes never leave the store."""
+        if not part_keys:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=b"")
+            return
         if len(part_keys) == 1:
             self.client.copy_object(Bucket=self.bucket, Key=key, CopySource={"Bucket": self.bucket, "Key": part_keys[0]})
             return

@@ -1,0 +1,254 @@
+"""The `biostation` command: everything an operator does, as a thin face over the services."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..config import ConfigError, load_config
+from ..errors import StationError
+from ..identity import SYSTEM
+
+app = typer.Typer(help="Bio Data Station — 국가 바이오 데이터 스테이션", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+orgs_app = typer.Typer(help="Organisations (ministries, institutes, data centres, resource centres).",
+                       no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The append-only audit log.", no_args_is_help=True)
+config_app = typer.Typer(help="Settings.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
+app.add_typer(config_app, name="config")
+
+console = Console(stderr=True)
+_state: dict[str, Any] = {}
+
+
+@app.callback()
+def main(data_dir: Optional[str] = typer.Option(None, "--data-dir", envvar="BIOSTATION_DATA_DIR",
+                                                help="Station folder (default ./station-data)")) -> None:
+    _state["overrides"] = {"data_dir": data_dir} if data_dir else {}
+
+
+def station(**overrides: Any) -> Any:
+    from ..station import Station
+    try:
+        config = load_config({**_state.get("overrides", {}), **overrides})
+    except ConfigError as exc:
+        fail(str(exc), 2)
+    return Station(config)
+
+
+def fail(message: str, code: int = 1) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def run_service(fn: Any) -> Any:
+    """Print a station error as its code, message and hint instead of a traceback."""
+    try:
+        return fn()
+    except StationError as exc:
+        console.print(f"[red]{exc.code}[/red]: {exc.message_en} / {exc.message_ko}")
+        for err in exc.errors:
+            console.print(f"  - {err.field}: {err.message_en} ({err.message_ko}) {err.hint}")
+        if exc.hint:
+            console.print(f"  hint: {exc.hint}")
+        raise typer.Exit(1)
+
+
+# serve --------------------------------------------------------------------------------------------------------
+@app.command()
+def serve(host: Optional[str] = typer.Option(None, help="Address to listen on"),
+          port: Optional[int] = typer.Option(None, help="Port to listen on")) -> None:
+    """Run the web UI and REST API (migrating the database first)."""
+    import uvicorn
+
+    from ..api.app import create_app
+    st = station(host=host, port=port)
+    st.upgrade()
+    console.print(f"Bio Data Station on {st.config.effective_base_url}  (API docs: {st.config.effective_base_url}/docs,"
+                  f" data: {st.config.data_path})")
+    uvicorn.run(create_app(st), host=st.config.host, port=st.config.port, log_level=st.config.log_level)
+
+
+@app.command()
+def demo(serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Serve the station after loading"),
+         host: Optional[str] = typer.Option(None), port: Optional[int] = typer.Option(None)) -> None:
+    """Load the demo (organisations, users, an R&D project, datasets with real files), then serve."""
+    from ..demo import load_demo
+    st = station(host=host, port=port)
+    st.upgrade()
+    summary = run_service(lambda: load_demo(st))
+    for line in summary:
+        console.print(line)
+    st.close()
+    if serve_after:
+        serve(host, port)
+
+
+@app.command()
+def worker(once: bool = typer.Option(False, help="Run the queued jobs, then exit")) -> None:
+    """Run background jobs (QC, checksums, indexing) in this process; start several for more throughput."""
+    import time
+    st = station()
+    st.upgrade()
+    if once:
+        console.print(f"{st.jobs.run_until_idle()} job(s) run")
+        return
+    console.print("worker started; Ctrl-C to stop")
+    try:
+        while True:
+            if not st.jobs.run_one():
+                time.sleep(1.0)
+    except KeyboardInterrupt:
+        pass
+
+
+# db -----------------------------------------------------------------------------------------------------------
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    from ..migrations import current
+    st = station()
+    st.upgrade()
+    console.print(f"database at {', '.join(current(st.engine))} ({st.engine.url.render_as_string()})")
+
+
+# organisations, users, tokens ---------------------------------------------------------------------------------
+@orgs_app.command("create")
+def orgs_create(code: str, name_en: str = typer.Option(..., "--name-en"), name_ko: str = typer.Option(..., "--name-ko"),
+                kind: str = typer.Option("institute", help="ministry, institute, data_centre, resource_centre, "
+                                                           "hospital, company, other")) -> None:
+    st = station()
+    with st.uow() as uow:
+        run_service(lambda: st.accounts.create_organisation(uow, SYSTEM, code=code, name_en=name_en, name_ko=name_ko,
+                                                            kind=kind))
+    console.print(f"organisation {code} created")
+
+
+@users_app.command("create")
+def users_create(username: str, email: str = typer.Option(...), name: str = typer.Option("", help="Display name"),
+                 role: list[str] = typer.Option(["researcher"], help="researcher, curator, committee_member, "
+                                                                     "operator (repeat for several)"),
+                 org: Optional[str] = typer.Option(None, help="Organisation code")) -> None:
+    st = station()
+    with st.uow() as uow:
+        run_service(lambda: st.accounts.create_user(uow, SYSTEM, username=username, email=email, display_name=name,
+                                                    roles=role, organisation=org))
+    console.print(f"user {username} created with roles {', '.join(role)}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    st = station()
+    table = Table("username", "e-mail", "roles")
+    with st.uow() as uow:
+        for u in st.accounts.list_users(uow, SYSTEM):
+            table.add_row(u.username, u.email, ", ".join(u.roles))
+    Console().print(table)
+
+
+@tokens_app.command("create")
+def tokens_create(username: str, name: str = typer.Option("cli"), days: int = typer.Option(365)) -> None:
+    """Create an API token; it is printed once (only its hash is kept)."""
+    st = station()
+    with st.uow() as uow:
+        _, secret = run_service(lambda: st.accounts.create_token(uow, SYSTEM, username, name, days))
+    print(secret)
+
+
+# audit --------------------------------------------------------------------------------------------------------
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain: names every edited or deleted entry; exit 1 if any."""
+    from ..audit.service import verify
+    st = station()
+    with st.uow() as uow:
+        count, problems = verify(uow.session)
+    for p in problems:
+        console.print(f"[red]{p.kind}[/red] entry {p.event_id}: {p.message}")
+    if problems:
+        console.print(f"audit log BROKEN: {len(problems)} problem(s) in {count} entries")
+        raise typer.Exit(1)
+    console.print(f"audit log intact: {count} entries verified")
+
+
+# config -------------------------------------------------------------------------------------------------------
+@config_app.command("show")
+def config_show(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every setting with its value, where the value came from, and what it does."""
+    try:
+        config = load_config(_state.get("overrides", {}))
+    except ConfigError as exc:
+        fail(str(exc), 2)
+    rows = config.rows()
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    table = Table("setting", "value", "source", "doc", show_lines=False)
+    for r in rows:
+        table.add_row(r["env"], str(r["value"]), r["source"], r["doc"])
+    Console(width=200).print(table)
+
+
+# upload -------------------------------------------------------------------------------------------------------
+@app.command()
+def upload(path: Path = typer.Argument(..., help="File or folder to upload"),
+           dataset: str = typer.Option(..., "--dataset", help="Dataset accession, e.g. BSD000001X"),
+           dest: Optional[str] = typer.Option(None, help="Path inside the dataset (default: the file name; "
+                                                         "a folder keeps its layout)"),
+           url: Optional[str] = typer.Option(None, envvar="BIOSTATION_URL", help="Station URL"),
+           token: Optional[str] = typer.Option(None, envvar="BIOSTATION_TOKEN", help="API token"),
+           part_size: Optional[int] = typer.Option(None, help="Bytes per part")) -> None:
+    """Upload with a progress bar; run it again after an interruption and it resumes."""
+    from .upload import UploadClient, UploadFailed, plan
+    if not path.exists():
+        fail(f"{path} does not exist", 2)
+    if not token:
+        fail("an API token is needed: pass --token or set BIOSTATION_TOKEN (create one with "
+             "`biostation tokens create USER`)", 2)
+    base = url or load_config(_state.get("overrides", {})).effective_base_url
+    client = UploadClient(base, token, part_size=part_size)
+    try:
+        for local, remote in plan(path, dest):
+            result = client.upload(local, dataset, remote)
+            console.print(f"{remote}: {result['file']} sha256 {result['sha256']}")
+    except UploadFailed as exc:
+        fail(str(exc), 1)
+
+
+# domain command groups ----------------------------------------------------------------------------------------
+def _mount_domains() -> None:
+    """Mount the command groups of domains that ship a cli.py."""
+    mounts = [("forms", "app", "forms"), ("forms", "samples_app", "samples"), ("search", "app", "search"),
+              ("access", "app", "access"), ("access", "emergency_app", "emergency"),
+              ("materials", "app", "materials"), ("interop", "app", "interop")]
+    for domain, attr, name in mounts:
+        if importlib.util.find_spec(f"biostation.{domain}") and importlib.util.find_spec(f"biostation.{domain}.cli"):
+            module = importlib.import_module(f"biostation.{domain}.cli")
+            if hasattr(module, attr):
+                app.add_typer(getattr(module, attr), name=name)
+    if importlib.util.find_spec("biostation.qc") and importlib.util.find_spec("biostation.qc.cli"):
+        module = importlib.import_module("biostation.qc.cli")
+        if hasattr(module, "qc_command"):
+            app.command("qc")(module.qc_command)
+
+
+_mount_domains()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

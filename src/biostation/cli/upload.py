@@ -1,0 +1,110 @@
+"""Client side of the chunked upload API: used by `biostation upload` and the upload benchmark.
+
+Resuming needs no local state: starting the same file at the same path again returns the open upload,
+and the parts it already holds are only read (to keep the whole-file sha256 running), not sent.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import httpx
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+
+class UploadFailed(Exception):
+    pass
+
+
+def plan(path: Path, dest: str | None) -> Iterator[tuple[Path, str]]:
+    """(local file, path in the dataset) pairs; a folder keeps its layout under dest."""
+    if path.is_file():
+        yield path, dest or path.name
+        return
+    prefix = (dest or path.name).strip("/")
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        yield file, f"{prefix}/{file.relative_to(path).as_posix()}"
+
+
+def _problem(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+        errors = "; ".join(f"{e['field']}: {e['message_en']}" for e in body.get("errors", []))
+        return f"{resp.status_code} {body.get('code')}: {body.get('title')} {errors} {body.get('hint', '')}".strip()
+    except ValueError:
+        return f"{resp.status_code}: {resp.text[:200]}"
+
+
+class UploadClient:
+    def __init__(self, base_url: str, token: str, part_size: int | None = None, retries: int = 5,
+                 show_progress: bool = True, transport: httpx.BaseTransport | None = None):
+        self.http = httpx.Client(base_url=base_url.rstrip("/"), headers={"Authorization": f"Bearer {token}"},
+                                 timeout=httpx.Timeout(600.0, connect=10.0), transport=transport)
+        self.part_size = part_size
+        self.retries = retries
+        self.show_progress = show_progress
+
+    def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Retry what a dropped connection or a restarting server interrupts; stop on a real refusal."""
+        delay = 0.5
+        for attempt in range(self.retries + 1):
+            try:
+                resp = self.http.request(method, url, **kwargs)
+            except httpx.TransportError:
+                if attempt == self.retries:
+                    raise UploadFailed(f"the station at {self.http.base_url} cannot be reached; run the same "
+                                       "command again to resume")
+                time.sleep(delay)
+                delay = min(delay * 2, 10)
+                continue
+            if resp.status_code >= 500 and attempt < self.retries:
+                time.sleep(delay)
+                delay = min(delay * 2, 10)
+                continue
+            if resp.status_code >= 400:
+                raise UploadFailed(_problem(resp))
+            return resp
+        raise UploadFailed("gave up after retries")  # pragma: no cover
+
+    def upload(self, local: Path, dataset: str, remote: str,
+               on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+        size = local.stat().st_size
+        body: dict[str, Any] = {"path": remote, "size": size}
+        if self.part_size:
+            body["part_size"] = self.part_size
+        state = self._call("POST", f"/api/datasets/{dataset}/uploads", json=body).json()
+        upload_id, part_size = state["id"], state["part_size"]
+        have = set(state["parts_received"])
+        whole = hashlib.sha256()
+        progress = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                            TransferSpeedColumn(), TimeRemainingColumn(), disable=not self.show_progress)
+        with progress, open(local, "rb", buffering=0) as fh, ThreadPoolExecutor(1) as sender:
+            task = progress.add_task(remote, total=size)
+            pending = None
+            for number in range(1, state["parts_total"] + 1):
+                data = fh.read(part_size)
+                whole.update(data)
+                if number in have:
+                    progress.advance(task, len(data))
+                    continue
+                digest = hashlib.sha256(data).hexdigest()
+                if pending is not None:
+                    progress.advance(task, pending.result())
+                # Send this part while the next one is read and hashed.
+                pending = sender.submit(self._send, upload_id, number, data, digest)
+                if on_progress:
+                    on_progress(number)
+            if pending is not None:
+                progress.advance(task, pending.result())
+            result = self._call("POST", f"/api/uploads/{upload_id}/complete",
+                                json={"sha256": whole.hexdigest()}).json()
+        result["sha256"] = whole.hexdigest()
+        return result
+
+    def _send(self, upload_id: str, number: int, data: bytes, digest: str) -> int:
+        self._call("PUT", f"/api/uploads/{upload_id}/parts/{number}", content=data,
+                   headers={"X-Part-Sha256": digest, "Content-Type": "application/octet-stream"})
+        return len(data)

@@ -1,0 +1,327 @@
+"""Datasets, their versions and file manifests.
+
+Lifecycle: draft -> submitted -> published. A published version never changes: editing it starts a new
+draft that copies the metadata and references the same files (by checksum), so nothing is copied or lost.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from .. import accessions
+from ..accounts.models import User
+from ..audit.service import record
+from ..clock import now
+from ..db import UnitOfWork
+from ..errors import Conflict, NotFound, ValidationFailed, field_error
+from ..identity import Identity
+from ..pagination import Page, paginate
+from ..policy import require
+from ..storage import blob_key
+from ..validation import parse
+from . import policy
+from .models import Blob, Dataset, DatasetFile, DatasetMember, DatasetVersion, ManifestEntry
+from .schemas import DatasetFields, DatasetIn, DatasetOut, FileOut, VersionSummary
+
+_COPIED = ("title_en", "title_ko", "description_en", "description_ko", "research_field", "data_types", "organisms",
+           "keywords", "licence", "contributors", "publications", "extra")
+
+
+@dataclass
+class FileHandle:
+    """What a reader needs to stream a file it is allowed to read."""
+
+    accession: str
+    dataset: str
+    path: str
+    size: int
+    sha256: str
+    md5: str | None
+    key: str
+
+
+class DatasetService:
+    def __init__(self, station: Any):
+        self.station = station
+
+    # look-ups -----------------------------------------------------------------------------------------------
+    @staticmethod
+    def accession(dataset: Dataset | int) -> str:
+        return accessions.make("dataset", dataset if isinstance(dataset, int) else dataset.id)
+
+    def _load(self, uow: UnitOfWork, accession: str) -> tuple[Dataset, int | None]:
+        _, number, version = accessions.parse(accession, "dataset")
+        dataset = uow.session.get(Dataset, number)
+        if dataset is None:
+            raise NotFound("Dataset", accession)
+        return dataset, version
+
+    def co_owner_ids(self, uow: UnitOfWork, dataset: Dataset) -> set[int]:
+        return set(uow.session.scalars(select(DatasetMember.user_id).where(DatasetMember.dataset_id == dataset.id)))
+
+    def _version(self, uow: UnitOfWork, dataset: Dataset, number: int) -> DatasetVersion | None:
+        return uow.session.scalar(select(DatasetVersion).where(DatasetVersion.dataset_id == dataset.id,
+                                                                DatasetVersion.number == number))
+
+    def _latest(self, uow: UnitOfWork, dataset: Dataset) -> DatasetVersion:
+        return uow.session.scalar(select(DatasetVersion).where(DatasetVersion.dataset_id == dataset.id)
+                                  .order_by(DatasetVersion.number.desc()).limit(1))
+
+    def get(self, uow: UnitOfWork, identity: Identity, accession: str,
+            version: int | None = None) -> tuple[Dataset, DatasetVersion]:
+        """The version asked for, or the newest one the caller may read; 404 for anything unreadable."""
+        dataset, acc_version = self._load(uow, accession)
+        version = version or acc_version
+        owners = self.co_owner_ids(uow, dataset)
+        if version is not None:
+            ver = self._version(uow, dataset, version)
+        elif policy.is_owner(identity, dataset, owners) or policy.is_staff(identity):
+            ver = self._latest(uow, dataset)
+        elif dataset.latest_published is not None:
+            ver = self._version(uow, dataset, dataset.latest_published)
+        else:
+            ver = self._latest(uow, dataset)
+        allowed = ver is not None and policy.can_read_metadata(identity, dataset, ver, owners)
+        require(self.station, identity, allowed, "read", "dataset", accession, hide=True)
+        return dataset, ver
+
+    # create and edit ----------------------------------------------------------------------------------------
+    def create(self, uow: UnitOfWork, identity: Identity, data: DatasetIn | dict) -> tuple[Dataset, DatasetVersion]:
+        project_acc = data.get("project") if isinstance(data, dict) else data.project
+        project = None
+        if isinstance(project_acc, str):
+            project = self.station.projects.get(uow, identity, project_acc)
+            self.station.projects.require_deposit(uow, identity, project)
+        data = parse(DatasetIn, data)
+        dataset = Dataset(project_id=project.id, owner_id=identity.user_id)
+        uow.session.add(dataset)
+        uow.session.flush()
+        version = DatasetVersion(dataset_id=dataset.id, number=1, state="draft", created_by=identity.user_id,
+                                 **_values(data, defaults=True))
+        uow.session.add(version)
+        uow.session.flush()
+        record(uow, identity, "dataset.create", "dataset", self.accession(dataset),
+               {"project": project_acc, "research_field": data.research_field})
+        return dataset, version
+
+    def editable_draft(self, uow: UnitOfWork, identity: Identity, accession: str) -> tuple[Dataset, DatasetVersion]:
+        """The draft to change; a published latest version gets a new draft that copies it."""
+        dataset, _ = self._load(uow, accession)
+        owners = self.co_owner_ids(uow, dataset)
+        readable = policy.can_read_metadata(identity, dataset, self._latest(uow, dataset), owners) or \
+            dataset.latest_published is not None
+        require(self.station, identity, policy.can_edit(identity, dataset, owners), "edit", "dataset", accession,
+                hide=not readable)
+        latest = self._latest(uow, dataset)
+        if latest.state == "draft":
+            return dataset, latest
+        if latest.state == "submitted":
+            raise Conflict("dataset_submitted", f"Version {latest.number} is submitted for publication.",
+                           f"버전 {latest.number}은(는) 공개 심사를 위해 제출된 상태입니다.",
+                           "Withdraw the submission (POST .../withdraw) to edit it again.")
+        return dataset, self._new_draft(uow, identity, dataset, latest)
+
+    def _new_draft(self, uow: UnitOfWork, identity: Identity, dataset: Dataset,
+                   base: DatasetVersion) -> DatasetVersion:
+        draft = DatasetVersion(dataset_id=dataset.id, number=base.number + 1, state="draft",
+                               created_by=identity.user_id, **{k: getattr(base, k) for k in _COPIED})
+        uow.session.add(draft)
+        uow.session.flush()
+        for entry in uow.session.scalars(select(ManifestEntry).where(ManifestEntry.version_id == base.id)):
+            uow.session.add(ManifestEntry(version_id=draft.id, file_id=entry.file_id, path=entry.path))
+        record(uow, identity, "dataset.new_version", "dataset", self.accession(dataset),
+               {"version": draft.number, "from": base.number})
+        return draft
+
+    def update(self, uow: UnitOfWork, identity: Identity, accession: str,
+               patch: DatasetFields | dict) -> tuple[Dataset, DatasetVersion]:
+        dataset, draft = self.editable_draft(uow, identity, accession)
+        patch = parse(DatasetFields, patch)
+        changed = _values(patch, defaults=False)
+        for key, value in changed.items():
+            setattr(draft, key, value)
+        draft.updated_at = now()
+        record(uow, identity, "dataset.update", "dataset", self.accession(dataset),
+               {"version": draft.number, "fields": sorted(changed)})
+        return dataset, draft
+
+    def submit(self, uow: UnitOfWork, identity: Identity, accession: str) -> tuple[Dataset, DatasetVersion]:
+        dataset, draft = self.editable_draft(uow, identity, accession)
+        errors = []
+        if not uow.session.scalar(select(func.count()).select_from(ManifestEntry)
+                                  .where(ManifestEntry.version_id == draft.id)):
+            errors.append(field_error("no_files", "files", "The dataset has no files.", "데이터셋에 파일이 없습니다.",
+                                      "Upload at least one file before submitting."))
+        if not draft.description_en and not draft.description_ko:
+            errors.append(field_error("required", "description_en", "A description is required to submit.",
+                                      "제출하려면 설명이 필요합니다.", "Describe the data in Korean or English."))
+        if errors:
+            raise ValidationFailed(errors, "The dataset is not ready to submit.", "데이터셋을 제출할 준비가 되지 않았습니다.")
+        draft.state, draft.submitted_at = "submitted", now()
+        record(uow, identity, "dataset.submit", "dataset", self.accession(dataset), {"version": draft.number})
+        return dataset, draft
+
+    def withdraw(self, uow: UnitOfWork, identity: Identity, accession: str) -> tuple[Dataset, DatasetVersion]:
+        dataset, _ = self._load(uow, accession)
+        owners = self.co_owner_ids(uow, dataset)
+        require(self.station, identity, policy.can_edit(identity, dataset, owners), "withdraw", "dataset", accession)
+        latest = self._latest(uow, dataset)
+        if latest.state != "submitted":
+            raise Conflict("not_submitted", "Only a submitted version can be withdrawn.",
+                           "제출된 버전만 철회할 수 있습니다.", "")
+        latest.state, latest.submitted_at = "draft", None
+        record(uow, identity, "dataset.withdraw", "dataset", accession, {"version": latest.number})
+        return dataset, latest
+
+    def publish(self, uow: UnitOfWork, identity: Identity, accession: str) -> tuple[Dataset, DatasetVersion]:
+        dataset, _ = self._load(uow, accession)
+        owners = self.co_owner_ids(uow, dataset)
+        require(self.station, identity,
+                policy.can_publish(identity, dataset, owners, self.station.config.self_publish),
+                "publish", "dataset", accession)
+        latest = self._latest(uow, dataset)
+        if latest.state != "submitted":
+            raise Conflict("not_submitted", f"Version {latest.number} is {latest.state}; submit it first.",
+                           f"버전 {latest.number}은(는) '{latest.state}' 상태입니다. 먼저 제출하세요.",
+                           "POST /api/datasets/{accession}/submit, then publish.")
+        latest.state, latest.published_at = "published", now()
+        dataset.latest_published = latest.number
+        record(uow, identity, "dataset.publish", "dataset", self.accession(dataset), {"version": latest.number})
+        return dataset, latest
+
+    def add_co_owner(self, uow: UnitOfWork, identity: Identity, accession: str, username: str) -> None:
+        dataset, _ = self._load(uow, accession)
+        require(self.station, identity, policy.can_edit(identity, dataset, self.co_owner_ids(uow, dataset)),
+                "share", "dataset", accession)
+        user = self.station.accounts.get_user(uow, username)
+        uow.session.add(DatasetMember(dataset_id=dataset.id, user_id=user.id, role="co_owner"))
+        record(uow, identity, "dataset.co_owner_add", "dataset", accession, {"user": username})
+
+    # lists --------------------------------------------------------------------------------------------------
+    def list(self, uow: UnitOfWork, identity: Identity, *, cursor: str | None = None, limit: int | None = None,
+             project: str | None = None) -> Page:
+        q = select(Dataset).where(policy.list_filter(identity))
+        if project:
+            q = q.where(Dataset.project_id == accessions.parse(project, "project", "project")[1])
+        return paginate(uow.session, q, Dataset.id, cursor, limit or self.station.config.page_size_default,
+                        self.station.config.page_size_max)
+
+    def list_out(self, uow: UnitOfWork, identity: Identity, page: Page) -> list[DatasetOut]:
+        return [self.out(uow, *self.get(uow, identity, self.accession(d))) for d in page.items]
+
+    # files --------------------------------------------------------------------------------------------------
+    def files(self, uow: UnitOfWork, identity: Identity, accession: str, version: int | None = None,
+              cursor: str | None = None, limit: int | None = None) -> tuple[list[FileOut], str | None]:
+        dataset, ver = self.get(uow, identity, accession, version)
+        q = select(ManifestEntry).where(ManifestEntry.version_id == ver.id)
+        page = paginate(uow.session, q, ManifestEntry.id, cursor, limit or self.station.config.page_size_max,
+                        self.station.config.page_size_max)
+        out = []
+        for entry in page.items:
+            f = uow.session.get(DatasetFile, entry.file_id)
+            blob = uow.session.get(Blob, f.sha256)
+            acc = accessions.make("file", f.id)
+            out.append(FileOut(accession=acc, path=entry.path, size=f.size, sha256=f.sha256, md5=blob.md5,
+                               created_at=f.created_at, download_url=f"/api/files/{acc}/content"))
+        return out, page.next_cursor
+
+    def add_file(self, uow: UnitOfWork, identity: Identity, dataset: Dataset, draft: DatasetVersion, path: str,
+                 sha256: str, size: int) -> DatasetFile:
+        """Put an already stored blob into the draft at ``path`` (replacing what was there)."""
+        f = DatasetFile(dataset_id=dataset.id, path=path, sha256=sha256, size=size, created_by=identity.user_id)
+        uow.session.add(f)
+        uow.session.flush()
+        existing = uow.session.scalar(select(ManifestEntry).where(ManifestEntry.version_id == draft.id,
+                                                                   ManifestEntry.path == path))
+        if existing is not None:
+            old_file = existing.file_id
+            existing.file_id = f.id
+            uow.session.flush()
+            self._collect(uow, old_file)
+        else:
+            uow.session.add(ManifestEntry(version_id=draft.id, file_id=f.id, path=path))
+        record(uow, identity, "file.add", "dataset", self.accession(dataset),
+               {"version": draft.number, "path": path, "sha256": sha256, "size": size,
+                "file": accessions.make("file", f.id)})
+        return f
+
+    def delete_file(self, uow: UnitOfWork, identity: Identity, accession: str, path: str) -> None:
+        dataset, draft = self.editable_draft(uow, identity, accession)
+        entry = uow.session.scalar(select(ManifestEntry).where(ManifestEntry.version_id == draft.id,
+                                                                ManifestEntry.path == path))
+        if entry is None:
+            raise NotFound("File", f"{accession}/{path}")
+        file_id = entry.file_id
+        uow.session.delete(entry)
+        uow.session.flush()
+        self._collect(uow, file_id)
+        record(uow, identity, "file.delete", "dataset", self.accession(dataset),
+               {"version": draft.number, "path": path})
+
+    def _collect(self, uow: UnitOfWork, file_id: int) -> None:
+        """Drop a file no version lists any more, and its bytes once no file points at them."""
+        s = uow.session
+        if s.scalar(select(func.count()).select_from(ManifestEntry).where(ManifestEntry.file_id == file_id)):
+            return
+        from .models import Upload  # uploads keep a pointer to the file they made
+        for up in s.scalars(select(Upload).where(Upload.file_id == file_id)):
+            up.file_id = None
+        f = s.get(DatasetFile, file_id)
+        sha = f.sha256
+        s.delete(f)
+        s.flush()
+        if s.scalar(select(func.count()).select_from(DatasetFile).where(DatasetFile.sha256 == sha)):
+            return
+        s.delete(s.get(Blob, sha))
+        store = self.station.store
+        uow.after_commit(lambda: store.delete(blob_key(sha)))
+
+    def open_file(self, uow: UnitOfWork, identity: Identity, file_accession: str) -> FileHandle:
+        """A file the caller may read; 404 otherwise, so a file URL does not reveal that it exists."""
+        _, number, _ = accessions.parse(file_accession, "file")
+        f = uow.session.get(DatasetFile, number)
+        dataset = uow.session.get(Dataset, f.dataset_id) if f else None
+        allowed = False
+        if f is not None:
+            owners = self.co_owner_ids(uow, dataset)
+            versions = uow.session.scalars(
+                select(DatasetVersion).join(ManifestEntry, ManifestEntry.version_id == DatasetVersion.id)
+                .where(ManifestEntry.file_id == f.id))
+            allowed = any(policy.can_read_files(identity, dataset, v, owners) for v in versions)
+        require(self.station, identity, allowed, "download", "file", file_accession, hide=True)
+        blob = uow.session.get(Blob, f.sha256)
+        if dataset.access_level != "open":
+            record(uow, identity, "file.read", "file", file_accession, {"dataset": self.accession(dataset)})
+        return FileHandle(accession=file_accession, dataset=self.accession(dataset), path=f.path, size=f.size,
+                          sha256=f.sha256, md5=blob.md5, key=blob_key(f.sha256))
+
+    # output -------------------------------------------------------------------------------------------------
+    def out(self, uow: UnitOfWork, dataset: Dataset, version: DatasetVersion) -> DatasetOut:
+        owner = uow.session.get(User, dataset.owner_id)
+        stats = uow.session.execute(
+            select(func.count(), func.coalesce(func.sum(DatasetFile.size), 0))
+            .select_from(ManifestEntry).join(DatasetFile, DatasetFile.id == ManifestEntry.file_id)
+            .where(ManifestEntry.version_id == version.id)).one()
+        versions = uow.session.scalars(select(DatasetVersion).where(DatasetVersion.dataset_id == dataset.id)
+                                       .order_by(DatasetVersion.number))
+        return DatasetOut(
+            accession=self.accession(dataset), version=version.number, state=version.state,
+            project=accessions.make("project", dataset.project_id),
+            owner=owner.username if owner else "", access_level=dataset.access_level,
+            **{k: getattr(version, k) for k in _COPIED},
+            file_count=stats[0], total_size=int(stats[1]), created_at=version.created_at,
+            updated_at=version.updated_at, submitted_at=version.submitted_at, published_at=version.published_at,
+            versions=[VersionSummary(number=v.number, state=v.state, created_at=v.created_at,
+                                     published_at=v.published_at) for v in versions])
+
+
+def _values(data: DatasetFields, defaults: bool) -> dict[str, Any]:
+    dumped = data.model_dump(mode="json", exclude_unset=not defaults)
+    out = {k: v for k, v in dumped.items() if k in _COPIED and v is not None}
+    if defaults:
+        for key, empty in (("description_en", ""), ("description_ko", ""), ("organisms", []), ("keywords", []),
+                           ("contributors", []), ("publications", []), ("extra", {})):
+            out.setdefault(key, empty)
+    return out

@@ -1,0 +1,120 @@
+"""Background work that must not block a request: checksums, QC, indexing.
+
+Jobs are rows in the station's database, so nothing queued is lost in a crash and progress is visible.
+The embedded station runs them on a thread in the server process; in production ``biostation worker``
+processes claim them with ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any number of workers
+can run side by side.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from typing import Any, Callable
+
+from sqlalchemy import select, update
+
+from ..clock import now
+from .models import Job
+
+log = logging.getLogger("biostation.jobs")
+HANDLERS: dict[str, Callable[[Any, dict, Callable[[float], None]], dict | None]] = {}
+MAX_ATTEMPTS = 3
+
+
+def handler(kind: str) -> Callable:
+    def register(fn: Callable) -> Callable:
+        HANDLERS[kind] = fn
+        return fn
+    return register
+
+
+class JobRunner:
+    def __init__(self, station: Any):
+        self.station = station
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def enqueue(self, uow: Any, kind: str, payload: dict) -> None:
+        """Queue inside the caller's transaction: the job exists only if the change it follows commits."""
+        uow.session.add(Job(kind=kind, payload=payload))
+        uow.after_commit(self._wake.set)
+
+    def claim(self) -> int | None:
+        with self.station.uow() as uow:
+            q = select(Job).where(Job.state == "queued").order_by(Job.id).limit(1)
+            if uow.session.get_bind().dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            job = uow.session.scalars(q).first()
+            if job is None:
+                return None
+            job.state, job.started_at, job.attempts = "running", now(), job.attempts + 1
+            return job.id
+
+    def run_one(self) -> bool:
+        """Run the oldest queued job; False when there was none."""
+        _load_handlers()
+        job_id = self.claim()
+        if job_id is None:
+            return False
+        with self.station.uow() as uow:
+            job = uow.session.get(Job, job_id)
+            kind, payload, attempts = job.kind, dict(job.payload), job.attempts
+
+        def progress(fraction: float) -> None:
+            with self.station.uow() as puow:
+                puow.session.execute(update(Job).where(Job.id == job_id).values(progress=float(fraction)))
+
+        try:
+            fn = HANDLERS[kind]
+            result = fn(self.station, payload, progress) or {}
+            values: dict[str, Any] = dict(state="done", progress=1.0, result=result, error=None)
+        except Exception as exc:  # a failing job must not stop the worker
+            log.exception("job %s (%s) failed", job_id, kind)
+            retry = attempts < MAX_ATTEMPTS and not isinstance(exc, KeyError)
+            values = dict(state="queued" if retry else "failed",
+                          error="".join(traceback.format_exception_only(type(exc), exc)).strip())
+        with self.station.uow() as uow:
+            uow.session.execute(update(Job).where(Job.id == job_id).values(finished_at=now(), **values))
+        return True
+
+    def run_until_idle(self, limit: int = 10_000) -> int:
+        done = 0
+        while done < limit and self.run_one():
+            done += 1
+        return done
+
+    def recover(self) -> None:
+        """Jobs left 'running' by a crashed process go back to the queue."""
+        with self.station.uow() as uow:
+            uow.session.execute(update(Job).where(Job.state == "running").values(state="queued"))
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self.recover()
+        self._thread = threading.Thread(target=self._loop, name="biostation-jobs", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.run_one():
+                    continue
+            except Exception:
+                log.exception("job runner error")
+            self._wake.wait(2.0)
+            self._wake.clear()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+
+def _load_handlers() -> None:
+    """Import the modules that register handlers (kept lazy so importing jobs stays cheap)."""
+    from ..datasets import tasks as _tasks  # noqa: F401

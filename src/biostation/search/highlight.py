@@ -1,0 +1,66 @@
+"""Highlighted snippets, computed from the stored text of hits the caller may read.
+
+Done in Python with the same analysers as indexing, so Korean morphemes highlight correctly ("간암을"
+lights up for a search on "간암") and every engine shows the same snippets.
+"""
+from __future__ import annotations
+
+from html import escape
+from typing import Iterable
+
+from .analysis import en_tokens_with_offsets, has_hangul, korean
+
+MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
+
+
+def spans(text: str, en_terms: set[str], ko_terms: set[str]) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    if en_terms:
+        found += [(s, e) for t, s, e in en_tokens_with_offsets(text) if t in en_terms]
+    if ko_terms and has_hangul(text):
+        found += [(s, e) for t, s, e in korean().tokens_with_offsets(text) if t in ko_terms]
+    elif ko_terms:
+        found += [(s, e) for t, s, e in en_tokens_with_offsets(text) if text[s:e].lower() in ko_terms]
+    found.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in found:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def snippet(text: str, en_terms: set[str], ko_terms: set[str], max_chars: int = 200) -> str | None:
+    """HTML-escaped fragment around the first match, matches wrapped in <mark>; None without a match."""
+    if not text:
+        return None
+    found = spans(text, en_terms, ko_terms)
+    if not found:
+        return None
+    start = max(0, found[0][0] - max_chars // 4)
+    if start:
+        space = text.rfind(" ", 0, start)
+        start = space + 1 if space >= 0 and start - space < 20 else start
+    end = min(len(text), start + max_chars)
+    out = ["…" if start else ""]
+    pos = start
+    for s, e in found:
+        if s < start or e > end:
+            continue
+        out += [escape(text[pos:s]), MARK_OPEN, escape(text[s:e]), MARK_CLOSE]
+        pos = e
+    out.append(escape(text[pos:end]))
+    if end < len(text):
+        out.append("…")
+    return "".join(out)
+
+
+def snippets_for(src: dict[str, str], en_terms: set[str], ko_terms: set[str],
+                 fields: Iterable[str] = ("title_en", "title_ko", "description_en", "description_ko")) -> list[str]:
+    out = []
+    for name in fields:
+        frag = snippet(src.get(name, ""), en_terms, ko_terms)
+        if frag:
+            out.append(frag)
+    return out

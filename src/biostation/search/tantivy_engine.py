@@ -1,0 +1,463 @@
+"""The embedded default engine: tantivy, an on-disk index that needs no server.
+
+Layout: <root>/CURRENT names the serving generation folder (gen-000001, ...). A rebuild writes the next
+generation while the current one keeps serving, replays the updates that arrived meanwhile, then
+swaps CURRENT atomically; readers in other processes notice the change on their next query.
+
+English text is analysed in Rust (simple tokenizer, lowercase, Snowball English); Korean arrives as
+MeCab-ko morphemes (prepare.py) and is split on whitespace. Facets are fast-field term aggregations.
+The access filter is a required clause of every query, aggregation and suggestion.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from collections import deque
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import tantivy
+from tantivy import FieldType, Occur, Query
+
+from .engine import Constraint, Plan, Progress, SearchEngine, facet_values, fuzzy_distance, plan
+from .analysis import has_hangul, ko_tokens
+from .cursor import decode as decode_cursor, encode as encode_cursor
+from .highlight import snippets_for
+from .model import FACETS, Hit, SearchDoc, SearchQuery, SearchResult
+from .ontology import BUILTIN, Ontology
+from .prepare import PUBLIC, PUBLIC_AFTER_EMBARGO, Prepared, prepare
+
+TEXT_FIELDS = ("title", "body", "onto")
+FIELD_WEIGHTS = {"title": 3.0, "body": 1.0, "onto": 1.5}
+RESTRICT = {None: TEXT_FIELDS, "title": ("title",), "description": ("body",), "keyword": ("body",)}
+FACET_FIELDS = [f for f in FACETS if f != "year"]
+SCHEMA_VERSION = "1"
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_bytes_field("src", stored=True)
+    for f in TEXT_FIELDS:
+        sb.add_text_field(f"{f}_en", tokenizer_name="en_stem")
+        sb.add_text_field(f"{f}_ko", tokenizer_name="ko_ws")
+    for f in ("taxa", "terms", "readers"):
+        sb.add_text_field(f, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("suggest", tokenizer_name="raw", index_option="basic")
+    for f in FACET_FIELDS:
+        sb.add_text_field(f, stored=(f == "kind"), tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_integer_field("year", indexed=True, fast=True)
+    sb.add_integer_field("embargo_until", indexed=False, fast=True)
+    sb.add_integer_field("date_key", indexed=False, fast=True)
+    sb.add_integer_field("rank_key", indexed=False, fast=True)
+    sb.add_float_field("qboost", fast=True)
+    return sb.build()
+
+
+def _register(index: tantivy.Index) -> None:
+    index.register_tokenizer("en_stem", _en_analyzer())
+    index.register_tokenizer("ko_ws", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+                             .filter(tantivy.Filter.lowercase()).build())
+
+
+def _en_analyzer() -> tantivy.TextAnalyzer:
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
+            .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.stemmer("english")).build())
+
+
+def to_document(p: Prepared) -> tantivy.Document:
+    d: dict[str, Any] = {
+        "id": p.id, "kind": p.kind,
+        "src": json.dumps(p.src, ensure_ascii=False).encode(),
+        "taxa": p.taxa_keys, "terms": p.term_keys, "readers": p.readers, "suggest": p.suggest,
+        "embargo_until": p.embargo_until, "date_key": p.date_key, "rank_key": p.rank_key, "qboost": p.qboost,
+    }
+    for f in TEXT_FIELDS:
+        if p.text_en[f]:
+            d[f"{f}_en"] = p.text_en[f]
+        if p.text_ko[f]:
+            d[f"{f}_ko"] = p.text_ko[f]
+    for name, values in p.facets.items():
+        if values and name != "kind":
+            d[name] = values
+    if p.year is not None:
+        d["year"] = p.year
+    return tantivy.Document.from_dict(d)
+
+
+def _and(qs: list[Query]) -> Query:
+    qs = [q for q in qs if q is not None]
+    if len(qs) == 1:
+        return qs[0]
+    return Query.boolean_query([(Occur.Must, q) for q in qs])
+
+
+def _or(qs: list[Query]) -> Query | None:
+    qs = [q for q in qs if q is not None]
+    if not qs:
+        return None
+    if len(qs) == 1:
+        return qs[0]
+    return Query.boolean_query([(Occur.Should, q) for q in qs])
+
+
+class TantivyEngine(SearchEngine):
+    name = "tantivy"
+
+    def __init__(self, path: str | os.PathLike[str], ontology: Ontology = BUILTIN,
+                 writer_heap: int = 256_000_000, writer_threads: int = 0):
+        self.root = Path(path)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.ontology = ontology
+        self.schema = build_schema()
+        self._en = _en_analyzer()
+        self._heap = writer_heap
+        self._threads = writer_threads
+        self._lock = threading.RLock()
+        self._writer: tantivy.IndexWriter | None = None
+        self._journal: list[tuple[str, Any]] | None = None  # updates made while a rebuild runs
+        self._current_stat: int | None = None
+        self._gen: str = ""
+        self._open_current()
+
+    # ---------------------------------------------------------------- generations
+
+    def _read_current(self) -> str:
+        marker = self.root / "CURRENT"
+        if not marker.exists():
+            self._write_current("gen-000001")
+        return marker.read_text().strip()
+
+    def _write_current(self, gen: str) -> None:
+        tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(gen + "\n")
+        os.replace(tmp, self.root / "CURRENT")
+
+    def _open_index(self, gen: str) -> tantivy.Index:
+        folder = self.root / gen
+        folder.mkdir(exist_ok=True)
+        index = tantivy.Index(self.schema, path=str(folder), reuse=True)
+        _register(index)
+        return index
+
+    def _open_current(self) -> None:
+        gen = self._read_current()
+        self._index = self._open_index(gen)
+        self._gen = gen
+        self._current_stat = (self.root / "CURRENT").stat().st_mtime_ns
+
+    def _fresh(self) -> tantivy.Searcher:
+        """The searcher of the serving generation; follows a swap made by another process."""
+        try:
+            stat = (self.root / "CURRENT").stat().st_mtime_ns
+        except FileNotFoundError:
+            stat = self._current_stat
+        if stat != self._current_stat:
+            with self._lock:
+                if self.root.joinpath("CURRENT").read_text().strip() != self._gen and self._journal is None:
+                    self._writer = None
+                    self._open_current()
+                self._current_stat = stat
+        return self._index.searcher()
+
+    def _get_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self._index.writer(heap_size=self._heap, num_threads=self._threads)
+        return self._writer
+
+    # ---------------------------------------------------------------- writing
+
+    def index(self, docs: Iterable[SearchDoc]) -> int:
+        n = 0
+        with self._lock:
+            writer = self._get_writer()
+            for doc in docs:
+                prepared = prepare(doc, self.ontology)
+                writer.delete_documents_by_term("id", doc.id)
+                writer.add_document(to_document(prepared))
+                if self._journal is not None:
+                    self._journal.append(("index", doc))
+                n += 1
+        return n
+
+    def delete(self, ids: Iterable[str]) -> int:
+        n = 0
+        with self._lock:
+            writer = self._get_writer()
+            for doc_id in ids:
+                writer.delete_documents_by_term("id", doc_id)
+                if self._journal is not None:
+                    self._journal.append(("delete", doc_id))
+                n += 1
+        return n
+
+    def commit(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.commit()
+            self._index.reload()
+
+    def count(self) -> int:
+        return self._fresh().num_docs
+
+    def rebuild(self, docs: Iterable[SearchDoc], progress: Progress | None = None,
+                prepared: Iterable[Prepared] | None = None) -> int:
+        """`prepared` lets a caller supply records already analysed (e.g. by worker processes)."""
+        with self._lock:
+            if self._journal is not None:
+                raise RuntimeError("a rebuild is already running")
+            self._journal = []
+            old_gen = self._gen
+            number = int(old_gen.split("-")[1]) + 1
+        new_gen = f"gen-{number:06d}"
+        try:
+            shutil.rmtree(self.root / new_gen, ignore_errors=True)
+            index = self._open_index(new_gen)
+            writer = index.writer(heap_size=max(self._heap, 512_000_000), num_threads=self._threads)
+            stream = prepared if prepared is not None else (prepare(d, self.ontology) for d in docs)
+            n = 0
+            for p in stream:
+                writer.add_document(to_document(p))
+                n += 1
+                if progress and n % 10_000 == 0:
+                    progress(n)
+            writer.commit()
+            writer.wait_merging_threads()
+            with self._lock:
+                writer = index.writer(heap_size=self._heap, num_threads=self._threads)
+                for op, arg in self._journal:
+                    if op == "index":
+                        writer.delete_documents_by_term("id", arg.id)
+                        writer.add_document(to_document(prepare(arg, self.ontology)))
+                    else:
+                        writer.delete_documents_by_term("id", arg)
+                writer.commit()
+                index.reload()
+                self._writer = None
+                self._index, self._writer, self._gen = index, writer, new_gen
+                self._write_current(new_gen)
+                self._current_stat = (self.root / "CURRENT").stat().st_mtime_ns
+                self._journal = None
+            if progress:
+                progress(n)
+        except BaseException:
+            with self._lock:
+                self._journal = None
+            shutil.rmtree(self.root / new_gen, ignore_errors=True)
+            raise
+        for old in self.root.glob("gen-*"):
+            if old.name != new_gen:
+                shutil.rmtree(old, ignore_errors=True)
+        return n
+
+    def close(self) -> None:
+        with self._lock:
+            self._writer = None
+
+    # ---------------------------------------------------------------- reading
+
+    def _term(self, field: str, value: Any) -> Query:
+        return Query.term_query(self.schema, field, value)
+
+    def _access(self, plan_: Plan) -> Query:
+        principals = sorted(set(plan_.query.principals))
+        parts = [Query.term_set_query(self.schema, "readers", principals)] if principals else []
+        if PUBLIC in principals:
+            parts.append(_and([
+                self._term("readers", PUBLIC_AFTER_EMBARGO),
+                Query.range_query(self.schema, "embargo_until", FieldType.Integer, upper_bound=plan_.now)]))
+        return Query.const_score_query(_or(parts), 0.0) if parts else Query.empty_query()
+
+    def _text_term(self, lang: str, fields: tuple[str, ...], term: str, fuzzy: int) -> Query:
+        subs = []
+        for f in fields:
+            if fuzzy:
+                q = Query.fuzzy_term_query(self.schema, f"{f}_{lang}", term, distance=fuzzy)
+            else:
+                q = self._term(f"{f}_{lang}", term)
+            subs.append(Query.boost_query(q, FIELD_WEIGHTS[f]) if len(fields) > 1 else q)
+        return subs[0] if len(subs) == 1 else Query.disjunction_max_query(subs, 0.1)
+
+    def _phrase(self, lang: str, fields: tuple[str, ...], words: list[str]) -> Query:
+        subs = []
+        for f in fields:
+            q = Query.phrase_query(self.schema, f"{f}_{lang}", words)
+            subs.append(Query.boost_query(q, FIELD_WEIGHTS[f]) if len(fields) > 1 else q)
+        return subs[0] if len(subs) == 1 else Query.disjunction_max_query(subs, 0.1)
+
+    def _clause(self, c, fuzzy: bool) -> Query | None:
+        fields = RESTRICT.get(c.field, TEXT_FIELDS)
+        en = self._en.analyze(c.text) if not has_hangul(c.text) else []
+        ko = ko_tokens(c.text)
+        alts = []
+        for lang, terms in (("en", en), ("ko", ko)):
+            if not terms:
+                continue
+            if c.kind == "phrase" and len(terms) > 1:
+                alts.append(self._phrase(lang, fields, terms))
+            else:
+                dist = fuzzy_distance(c.text) if (fuzzy and lang == "en" and c.kind == "word") else 0
+                alts.append(_and([self._text_term(lang, fields, t, dist) for t in terms]))
+        return _or(alts)
+
+    def _constraint(self, c: Constraint) -> Query:
+        if c.field == "year":
+            subs = [Query.range_query(self.schema, "year", FieldType.Integer, lower_bound=lo, upper_bound=hi)
+                    for lo, hi in c.year_ranges()]
+        else:
+            field = {"organism": "taxa", "term": "terms"}.get(c.field, c.field)
+            subs = [self._term(field, k) for k in c.keys()]
+        return _or(subs)
+
+    def _base(self, p: Plan, fuzzy: bool) -> tuple[Query | None, list[Query], list[Query]]:
+        """(scored text query, required constraint queries, excluded queries)."""
+        must: list[Query] = []
+        must_not: list[Query] = []
+        for c in p.text:
+            q = self._clause(c, fuzzy)
+            if q is None:
+                continue
+            (must_not if c.negate else must).append(q)
+        cons: list[Query] = []
+        for c in p.fields:
+            q = self._constraint(c)
+            if c.negate:
+                must_not.append(q)
+            else:
+                cons.append(Query.const_score_query(q, 0.0))
+        return (_and(must) if must else None), cons, must_not
+
+    @staticmethod
+    def _combine(text: Query | None, required: list[Query], must_not: list[Query]) -> Query:
+        clauses = ([(Occur.Must, text)] if text is not None else []) + [(Occur.Must, q) for q in required]
+        if not clauses:
+            clauses = [(Occur.Must, Query.all_query())]
+        clauses += [(Occur.MustNot, q) for q in must_not]
+        return Query.boolean_query(clauses)
+
+    def query(self, query: SearchQuery) -> SearchResult:
+        p = plan(query)
+        searcher = self._fresh()
+        access = self._access(p)
+        if p.accession and not query.cursor:
+            found = searcher.search(_and([self._term("id", p.accession), access]), 1, count=False)
+            if found.hits:
+                hit = self._hit(searcher, found.hits[0][1], 1.0, p, snippets=False)
+                return SearchResult([hit], {}, 1, None, redirect=hit.id)
+        result = self._run(searcher, p, access, fuzzy=False)
+        if result.total == 0 and p.scored and any(fuzzy_distance(c.text) for c in p.text if c.kind == "word"):
+            fuzzy_result = self._run(searcher, p, access, fuzzy=True)
+            if fuzzy_result.total:
+                fuzzy_result.fuzzy = True
+                return fuzzy_result
+        return result
+
+    def _run(self, searcher: tantivy.Searcher, p: Plan, access: Query, fuzzy: bool) -> SearchResult:
+        q = p.query
+        text, required, must_not = self._base(p, fuzzy)
+        filters = {name: Query.const_score_query(self._constraint(c), 0.0) for name, c in p.filters.items()}
+        required = [access] + required
+        full = self._combine(text, required + list(filters.values()), must_not)
+
+        # totals and facet counts: one aggregation for the facets without an active filter, one per
+        # facet with a filter (its own filter left out, so its other values stay visible).
+        aggs: dict[str, Any] = {"_total": {"value_count": {"field": "date_key"}}}
+        for name in q.facets:
+            if name not in p.filters:
+                aggs[name] = {"terms": {"field": name, "size": q.facet_size}}
+        raw = searcher.aggregate(full, aggs)
+        total = int(raw.get("_total", {}).get("value", 0) or 0)
+        facets: dict[str, list] = {}
+        for name in q.facets:
+            if name in p.filters:
+                others = [f for k, f in filters.items() if k != name]
+                sub = searcher.aggregate(self._combine(text, required + others, must_not),
+                                         {name: {"terms": {"field": name, "size": q.facet_size}}})
+                buckets = sub[name]["buckets"]
+            else:
+                buckets = raw[name]["buckets"]
+            facets[name] = facet_values(name, ((self._bucket_key(b["key"]), b["doc_count"]) for b in buckets))
+
+        hits, next_cursor = self._page(searcher, p, full, text is not None, total)
+        return SearchResult(hits, facets, total, next_cursor)
+
+    @staticmethod
+    def _bucket_key(key: Any) -> str:
+        return str(int(key)) if isinstance(key, float) and key.is_integer() else str(key)
+
+    def _page(self, searcher: tantivy.Searcher, p: Plan, full: Query, scored: bool,
+              total: int) -> tuple[list[Hit], str | None]:
+        q = p.query
+        key = decode_cursor(q)
+        limit = q.limit
+        if q.sort == "relevance" and scored:
+            # tantivy's Python API has no score-threshold collector, so a relevance cursor carries the
+            # position and the last score; the top-n collector's cost is linear in matches whatever the
+            # position (it keeps a bounded buffer), and hits at or above the last score already shown
+            # are dropped so a page never repeats a record.
+            offset, last_score, last_ids = (key or [0, None, []])
+            res = searcher.search(full, limit + len(last_ids), count=False, offset=offset,
+                                  weight_by_field="qboost")
+            seen = set(last_ids)
+            raw_hits = [(s, a) for s, a in res.hits][: limit + len(last_ids)]
+            hits = []
+            for score, addr in raw_hits:
+                if len(hits) == limit:
+                    break
+                doc = searcher.doc(addr)
+                if doc.get_first("id") in seen:
+                    continue
+                hits.append(self._hit(searcher, addr, float(score), p, doc=doc))
+            consumed = offset + len(hits)
+            if consumed < total and hits:
+                tail = [h.id for h in hits if abs(h.score - hits[-1].score) < 1e-9]
+                return hits, encode_cursor(q, [consumed, hits[-1].score, tail])
+            return hits, None
+        field, order = {"relevance": ("rank_key", tantivy.Order.Desc), "date": ("date_key", tantivy.Order.Desc),
+                        "date_asc": ("date_key", tantivy.Order.Asc)}[q.sort]
+        query = full
+        if key is not None:
+            desc = order == tantivy.Order.Desc
+            rng = Query.range_query(self.schema, field, FieldType.Integer,
+                                    upper_bound=key if desc else None, lower_bound=None if desc else key,
+                                    include_upper=False, include_lower=False)
+            query = Query.boolean_query([(Occur.Must, full), (Occur.Must, rng)])
+        res = searcher.search(query, limit + 1, count=False, order_by_field=field, order=order)
+        rows = res.hits[:limit]
+        hits = [self._hit(searcher, addr, 0.0, p) for _, addr in rows]
+        more = len(res.hits) > limit
+        return hits, (encode_cursor(q, int(rows[-1][0])) if more and rows else None)
+
+    def _hit(self, searcher: tantivy.Searcher, addr: Any, score: float, p: Plan, doc: Any = None,
+             snippets: bool = True) -> Hit:
+        doc = doc or searcher.doc(addr)
+        src = json.loads(bytes(doc.get_first("src")).decode())
+        title = src.get("title_en") or src.get("title_ko") or doc.get_first("id")
+        snips = snippets_for(src, p.en_terms, p.ko_terms) if (snippets and p.query.snippets) else []
+        return Hit(doc.get_first("id"), doc.get_first("kind"), score, title, src.get("title_ko", ""), snips)
+
+    def suggest(self, prefix: str, principals: Iterable[str], limit: int = 10) -> list[tuple[str, int]]:
+        prefix = prefix.strip().lower()
+        if not prefix:
+            return []
+        from .model import SearchQuery as _Q
+
+        p = plan(_Q(principals=frozenset(principals)))
+        searcher = self._fresh()
+        rows = searcher.terms_with_prefix("suggest", prefix, filter_query=self._access(p), limit=limit)
+        return [(t, int(n)) for t, n in rows if n > 0]
+
+
+def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    buf: deque = deque()
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+    del buf
