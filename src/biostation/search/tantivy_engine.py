@@ -14,9 +14,8 @@ import json
 import os
 import shutil
 import threading
-from collections import deque
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import tantivy
 from tantivy import FieldType, Occur, Query
@@ -403,14 +402,15 @@ class TantivyEngine(SearchEngine):
             seen = set(last_ids)
             raw_hits = [(s, a) for s, a in res.hits][: limit + len(last_ids)]
             hits = []
+            consumed = offset
             for score, addr in raw_hits:
                 if len(hits) == limit:
                     break
+                consumed += 1
                 doc = searcher.doc(addr)
                 if doc.get_first("id") in seen:
                     continue
                 hits.append(self._hit(searcher, addr, float(score), p, doc=doc))
-            consumed = offset + len(hits)
             if consumed < total and hits:
                 tail = [h.id for h in hits if abs(h.score - hits[-1].score) < 1e-9]
                 return hits, encode_cursor(q, [consumed, hits[-1].score, tail])
@@ -420,9 +420,12 @@ class TantivyEngine(SearchEngine):
         query = full
         if key is not None:
             desc = order == tantivy.Order.Desc
-            rng = Query.range_query(self.schema, field, FieldType.Integer,
-                                    upper_bound=key if desc else None, lower_bound=None if desc else key,
-                                    include_upper=False, include_lower=False)
+            if desc:
+                rng = Query.range_query(self.schema, field, FieldType.Integer, upper_bound=key,
+                                        include_upper=False)
+            else:
+                rng = Query.range_query(self.schema, field, FieldType.Integer, lower_bound=key,
+                                        include_lower=False)
             query = Query.boolean_query([(Occur.Must, full), (Occur.Must, rng)])
         res = searcher.search(query, limit + 1, count=False, order_by_field=field, order=order)
         rows = res.hits[:limit]
@@ -449,15 +452,3 @@ class TantivyEngine(SearchEngine):
         rows = searcher.terms_with_prefix("suggest", prefix, filter_query=self._access(p), limit=limit)
         return [(t, int(n)) for t, n in rows if n > 0]
 
-
-def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    buf: deque = deque()
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-    del buf
