@@ -26,7 +26,7 @@ _EXTENSIONS = {
 }
 _PDB_RECORDS = ("HEADER", "ATOM  ", "HETATM", "CRYST1", "REMARK", "TITLE ", "COMPND", "MODEL ", "EXPDTA", "SEQRES")
 _SAM_HEADER = re.compile(rb"^@(HD|SQ|RG|PG|CO)\t")
-_SMILES_TOKEN = re.compile(r"^[A-Za-z0-9@+\-\[\]\(\)=#$%:/\\.*~&!]+$")
+_SMILES_TOKEN = re.compile(r"^[A-Za-z0-9@+\-\[\]\(\)=#$%:/\\.*~&!>]+$")
 
 
 @dataclass(frozen=True)
