@@ -62,7 +62,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    return create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20, **kwargs)
 
 
 class UnitOfWork:

@@ -28,7 +28,8 @@ class LiveServer:
 
     def start(self) -> "LiveServer":
         self.proc = subprocess.Popen([sys.executable, "-m", "biostation.cli.main", "serve"], env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     start_new_session=True)
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -43,13 +44,13 @@ class LiveServer:
     def kill(self) -> None:
         """SIGKILL: no shutdown handlers, no flushing — a crash."""
         if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the supervisor and its worker processes
             self.proc.wait(10)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
+            os.killpg(self.proc.pid, signal.SIGTERM)
             try:
-                self.proc.wait(10)
+                self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()

@@ -74,15 +74,26 @@ def run_service(fn: Any) -> Any:
 @app.command()
 def serve(host: Optional[str] = typer.Option(None, help="Address to listen on"),
           port: Optional[int] = typer.Option(None, help="Port to listen on")) -> None:
-    """Run the web UI and REST API (migrating the database first)."""
-    import uvicorn
+    """Run the web UI and REST API (migrating the database first).
 
-    from ..api.app import create_app
+    Granian (a Rust HTTP server) carries the bytes: it moves upload bodies about twice as fast as a
+    pure-Python server, which matters for multi-gigabyte sequencing files.
+    """
+    from granian import Granian
+    from granian.constants import Interfaces
     st = station(host=host, port=port)
     st.upgrade()
-    console.print(f"Bio Data Station on {st.config.effective_base_url}  (API docs: {st.config.effective_base_url}/docs,"
-                  f" data: {st.config.data_path})")
-    uvicorn.run(create_app(st), host=st.config.host, port=st.config.port, log_level=st.config.log_level)
+    cfg = st.config
+    st.close()
+    # Worker processes read their settings from the environment, so pass on what the command line changed.
+    for name, value in {**_state.get("overrides", {}), "host": host, "port": port}.items():
+        if value is not None:
+            os.environ[f"BIOSTATION_{name.upper()}"] = str(value)
+    console.print(f"Bio Data Station on {cfg.effective_base_url}  (API docs: {cfg.effective_base_url}/docs, "
+                  f"data: {cfg.data_path})")
+    Granian("biostation.api.server:app_factory", factory=True, address=cfg.host, port=cfg.port,
+            interface=Interfaces.ASGI, workers=cfg.workers, log_level=cfg.log_level,
+            log_access=cfg.log_level == "debug").serve()
 
 
 @app.command()

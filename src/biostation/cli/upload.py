@@ -6,10 +6,12 @@ and the parts it already holds are only read (to keep the whole-file sha256 runn
 from __future__ import annotations
 
 import hashlib
+import http.client
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterator
+from urllib.parse import urlsplit
 
 import httpx
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
@@ -46,6 +48,7 @@ class UploadClient:
         self.part_size = part_size
         self.retries = retries
         self.show_progress = show_progress
+        self._conn: http.client.HTTPConnection | None = None
 
     def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Retry what a dropped connection or a restarting server interrupts; stop on a real refusal."""
@@ -81,30 +84,61 @@ class UploadClient:
         whole = hashlib.sha256()
         progress = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                             TransferSpeedColumn(), TimeRemainingColumn(), disable=not self.show_progress)
-        with progress, open(local, "rb", buffering=0) as fh, ThreadPoolExecutor(1) as sender:
+        # Three lanes on their own threads (hashlib and sockets release the GIL): the whole-file sha256,
+        # the part being sent, and the next part being read and hashed here.
+        with progress, open(local, "rb", buffering=0) as fh, ThreadPoolExecutor(1) as hasher, \
+                ThreadPoolExecutor(1) as sender:
             task = progress.add_task(remote, total=size)
             pending = None
             for number in range(1, state["parts_total"] + 1):
                 data = fh.read(part_size)
-                whole.update(data)
+                hashed = hasher.submit(whole.update, data)
                 if number in have:
+                    hashed.result()
                     progress.advance(task, len(data))
                     continue
                 digest = hashlib.sha256(data).hexdigest()
                 if pending is not None:
                     progress.advance(task, pending.result())
-                # Send this part while the next one is read and hashed.
                 pending = sender.submit(self._send, upload_id, number, data, digest)
                 if on_progress:
                     on_progress(number)
             if pending is not None:
                 progress.advance(task, pending.result())
+            hasher.submit(lambda: None).result()
             result = self._call("POST", f"/api/uploads/{upload_id}/complete",
                                 json={"sha256": whole.hexdigest()}).json()
         result["sha256"] = whole.hexdigest()
         return result
 
     def _send(self, upload_id: str, number: int, data: bytes, digest: str) -> int:
-        self._call("PUT", f"/api/uploads/{upload_id}/parts/{number}", content=data,
-                   headers={"X-Part-Sha256": digest, "Content-Type": "application/octet-stream"})
-        return len(data)
+        """PUT one part over a kept-alive http.client connection (it sends large bodies with one sendall,
+        several times faster than httpx here); retried like every other call."""
+        url = urlsplit(str(self.http.base_url))
+        path = f"{url.path.rstrip('/')}/api/uploads/{upload_id}/parts/{number}"
+        headers = {"X-Part-Sha256": digest, "Content-Type": "application/octet-stream",
+                   "Content-Length": str(len(data)), "Authorization": self.http.headers["Authorization"]}
+        delay = 0.5
+        for attempt in range(self.retries + 1):
+            try:
+                if self._conn is None:
+                    conn_cls = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+                    self._conn = conn_cls(url.hostname, url.port, timeout=600)
+                self._conn.request("PUT", path, body=data, headers=headers)
+                resp = self._conn.getresponse()
+                body = resp.read()
+            except (OSError, http.client.HTTPException):
+                self._conn = None
+                if attempt == self.retries:
+                    raise UploadFailed(f"the station at {self.http.base_url} cannot be reached; run the same "
+                                       "command again to resume")
+                time.sleep(delay)
+                delay = min(delay * 2, 10)
+                continue
+            if resp.status >= 500 and attempt < self.retries:
+                time.sleep(delay)
+                continue
+            if resp.status >= 400:
+                raise UploadFailed(_problem(httpx.Response(resp.status, content=body)))
+            return len(data)
+        raise UploadFailed("gave up after retries")  # pragma: no cover

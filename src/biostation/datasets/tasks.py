@@ -9,11 +9,10 @@ from ..storage import blob_key
 from .models import Blob
 
 
-@handler("blob.checksums")
-def compute_checksums(station: Any, payload: dict, progress: Callable[[float], None]) -> dict:
-    """md5 for partner archives, computed after the upload so the upload itself stays fast.
-
-    The sha256 is recomputed in the same pass: a blob that no longer matches its address is reported.
+@handler("blob.verify")
+def verify_blob(station: Any, payload: dict, progress: Callable[[float], None]) -> dict:
+    """After an upload is acknowledged: re-read the stored bytes, check their sha256, compute the md5 that
+    partner archives ask for, and make them durable (fsync), so the upload itself runs at memory speed.
     """
     sha256 = payload["sha256"]
     with station.uow() as uow:
@@ -31,6 +30,7 @@ def compute_checksums(station: Any, payload: dict, progress: Callable[[float], N
             progress(done / size)
     if sha.hexdigest() != sha256:
         raise IOError(f"stored bytes of blob {sha256} no longer match their sha256 ({sha.hexdigest()})")
+    station.store.sync(blob_key(sha256))
     with station.uow() as uow:
         blob = uow.session.get(Blob, sha256)
         if blob is not None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+import queue
 import re
 import threading
 import unicodedata
 import uuid
-from contextlib import AbstractContextManager
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -27,11 +28,12 @@ from ..db import UnitOfWork
 from ..errors import Conflict, StationError, ValidationFailed, field_error
 from ..identity import Identity
 from ..policy import require
-from ..storage import blob_key, staging_key
+from ..storage import blob_key
 from ..validation import parse
 from .models import Blob, Dataset, DatasetVersion, Upload, UploadPart
 
 MIN_PART = 5 * 1024 * 1024
+_HASH_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="upload-hash")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
@@ -96,7 +98,11 @@ class _Running:
 
 
 class PartSink:
-    """Receives one part's bytes from any transport (HTTP body, CLI, test) and checks them."""
+    """Receives one part's bytes from any transport (HTTP body, CLI, test) and checks them.
+
+    The part's own sha256 is computed as the bytes arrive; when parts come in order, the whole file's
+    sha256 is fed on a second thread (hashlib releases the GIL), so completing needs no second read.
+    """
 
     def __init__(self, service: "UploadService", identity: Identity, upload: Upload, number: int, expected: int,
                  declared_sha256: str):
@@ -105,13 +111,23 @@ class PartSink:
         self.declared = declared_sha256
         self.received = 0
         self._hash = hashlib.sha256()
+        self._queue: queue.SimpleQueue | None = None
         running = service._running.get(upload.id)
-        self._running = running if running is not None and running.next_part == number else None
-        if self._running is not None:
-            self._whole = self._running.sha256.copy()
-            self._whole_md5 = self._running.md5.copy() if self._running.md5 is not None else None
-        self._cm: AbstractContextManager[BinaryIO] = service.station.store.writer(staging_key(upload.id, number))
+        if running is not None and running.next_part == number:
+            self._running = running
+            self._whole = running.sha256.copy()
+            self._whole_md5 = running.md5.copy() if running.md5 is not None else None
+            self._queue = queue.SimpleQueue()
+            self._feeder = _HASH_POOL.submit(self._feed, self._queue, self._whole, self._whole_md5)
+        self._cm: Any = service.station.store.part_writer(upload.id, number, (number - 1) * upload.part_size)
         self._fh = self._cm.__enter__()
+
+    @staticmethod
+    def _feed(q: queue.SimpleQueue, sha: Any, md5: Any) -> None:
+        while (chunk := q.get()) is not None:
+            sha.update(chunk)
+            if md5 is not None:
+                md5.update(chunk)
 
     def write(self, data: bytes) -> None:
         self.received += len(data)
@@ -119,17 +135,26 @@ class PartSink:
             self.abort()
             raise _part_error("part_too_large", f"Part {self.number} is larger than {self.expected} bytes.",
                               f"파트 {self.number}의 크기가 {self.expected} 바이트보다 큽니다.", self.number)
+        if self._queue is not None:
+            self._queue.put(data)
         self._hash.update(data)
-        if self._running is not None:
-            self._whole.update(data)
-            if self._whole_md5 is not None:
-                self._whole_md5.update(data)
         self._fh.write(data)
 
-    def abort(self) -> None:
+    def _close(self, ok: bool) -> None:
+        if self._queue is not None:
+            self._queue.put(None)
+            self._feeder.result()
+            if not ok:
+                self._queue = None
         if self._cm is not None:
             cm, self._cm = self._cm, None
-            cm.__exit__(StationError, StationError("aborted", "", ""), None)
+            if ok:
+                cm.__exit__(None, None, None)
+            else:
+                cm.__exit__(StationError, StationError("aborted", "", ""), None)
+
+    def abort(self) -> None:
+        self._close(ok=False)
 
     def finish(self) -> UploadOut:
         if self.received != self.expected:
@@ -144,8 +169,7 @@ class PartSink:
             raise _part_error("part_checksum_mismatch",
                               f"Part {self.number} arrived with sha256 {digest}, not the declared {self.declared}.",
                               f"파트 {self.number}의 sha256이 선언한 값과 다릅니다.", self.number)
-        cm, self._cm = self._cm, None
-        cm.__exit__(None, None, None)  # the part is durable now
+        self._close(ok=True)
         svc = self.service
         with svc.station.uow() as uow:
             upload = svc._get_open(uow, self.identity, self.upload_id)
@@ -156,7 +180,7 @@ class PartSink:
                 part.size, part.sha256, part.created_at = self.received, digest, now()
             uow.session.flush()
             result = svc.out(uow, upload)
-        if self._running is not None:
+        if self._queue is not None:
             with self._running.lock:
                 if self._running.next_part == self.number:
                     self._running.sha256, self._running.md5 = self._whole, self._whole_md5
@@ -280,24 +304,28 @@ class UploadService:
             raise Conflict("parts_missing", f"{len(missing)} part(s) have not arrived: {missing[:20]}.",
                            f"아직 도착하지 않은 파트가 {len(missing)}개 있습니다.",
                            "Send the missing parts (GET the upload to see which), then complete again.")
-        keys = [staging_key(upload.id, n) for n in range(1, total + 1)]
-        whole_sha, whole_md5 = self._whole_hashes(upload, keys, total, need_md5=declared_md5 is not None)
+        whole_sha, whole_md5, reread = self._whole_hashes(upload, total, need_md5=declared_md5 is not None)
         if whole_sha != declared or (declared_md5 is not None and whole_md5 != declared_md5):
             which = "sha256" if whole_sha != declared else "md5"
+            damaged = self._drop_damaged_parts(uow, upload, parts) if reread else []
             record(uow, identity, "upload.checksum_mismatch", "dataset", accessions.make("dataset", upload.dataset_id),
-                   {"upload": upload.id, "path": upload.path, "declared": declared, "computed": whole_sha})
+                   {"upload": upload.id, "path": upload.path, "declared": declared, "computed": whole_sha,
+                    "damaged_parts": damaged})
             uow.commit()
+            hint = (f"Parts {damaged} were damaged in storage and have been dropped: send them again, then complete."
+                    if damaged else
+                    "Check that every part comes from the same file; re-send wrong parts or start a new upload.")
             raise ValidationFailed([field_error(
                 "checksum_mismatch", which,
                 f"The parts put together have {which} {whole_sha if which == 'sha256' else whole_md5}, "
                 f"not the declared {declared if which == 'sha256' else declared_md5}. Nothing was stored.",
-                f"받은 파트를 합친 {which} 값이 선언한 값과 다릅니다. 아무것도 저장되지 않았습니다.",
-                "Check that every part comes from the same file; re-send wrong parts or start a new upload.")],
+                f"받은 파트를 합친 {which} 값이 선언한 값과 다릅니다. 아무것도 저장되지 않았습니다.", hint)],
                 "The file's checksum does not match.", "파일 체크섬이 일치하지 않습니다.")
         store = self.station.store
         blob = uow.session.get(Blob, whole_sha)
         if blob is None or store.size(blob_key(whole_sha)) != upload.size:
-            store.compose(blob_key(whole_sha), keys)
+            store.assemble(upload.id, total, blob_key(whole_sha), upload.size,
+                           sync=self.station.config.storage_sync_on_complete)
             if blob is None:
                 blob = Blob(sha256=whole_sha, size=upload.size, md5=whole_md5)
                 uow.session.add(blob)
@@ -311,10 +339,9 @@ class UploadService:
                            "이 업로드가 속한 버전은 더 이상 초안이 아닙니다.", "Start a new upload into the new draft.")
         f = self.station.datasets.add_file(uow, identity, dataset, draft, upload.path, whole_sha, upload.size)
         upload.state, upload.completed_at, upload.file_id = "completed", now(), f.id
-        if blob.md5 is None:
-            self.station.jobs.enqueue(uow, "blob.checksums", {"sha256": whole_sha})
+        self.station.jobs.enqueue(uow, "blob.verify", {"sha256": whole_sha})
         self._running.pop(upload.id, None)
-        uow.after_commit(lambda: store.delete_prefix(f"uploads/{upload.id}"))
+        uow.after_commit(lambda: store.discard(upload.id))
         return self.out(uow, upload)
 
     def abort(self, uow: UnitOfWork, identity: Identity, upload_id: str) -> None:
@@ -324,19 +351,34 @@ class UploadService:
         record(uow, identity, "upload.abort", "dataset", accessions.make("dataset", upload.dataset_id),
                {"upload": upload.id, "path": upload.path})
         store = self.station.store
-        uow.after_commit(lambda: store.delete_prefix(f"uploads/{upload.id}"))
+        uow.after_commit(lambda: store.discard(upload.id))
 
-    def _whole_hashes(self, upload: Upload, keys: list[str], total: int, need_md5: bool) -> tuple[str, str | None]:
+    def _whole_hashes(self, upload: Upload, total: int, need_md5: bool) -> tuple[str, str | None, bool]:
+        """(sha256, md5, whether the staged bytes had to be read again)."""
         running = self._running.get(upload.id)
         if running is not None and running.next_part == total + 1 and (running.md5 is not None or not need_md5):
-            return running.sha256.hexdigest(), running.md5.hexdigest() if running.md5 is not None else None
+            return running.sha256.hexdigest(), running.md5.hexdigest() if running.md5 is not None else None, False
         sha, md5 = hashlib.sha256(), hashlib.md5() if need_md5 else None
-        for key in keys:
-            for chunk in self.station.store.read(key, chunk=8 * 1024 * 1024):
+        for number in range(1, total + 1):
+            for chunk in self.station.store.read_part(upload.id, number, (number - 1) * upload.part_size,
+                                                      _part_length(upload, number)):
                 sha.update(chunk)
                 if md5 is not None:
                     md5.update(chunk)
-        return sha.hexdigest(), md5.hexdigest() if md5 is not None else None
+        return sha.hexdigest(), md5.hexdigest() if md5 is not None else None, True
+
+    def _drop_damaged_parts(self, uow: UnitOfWork, upload: Upload, parts: dict[int, UploadPart]) -> list[int]:
+        """Parts whose stored bytes no longer match their recorded sha256 (a crash before write-back)."""
+        damaged = []
+        for number, part in sorted(parts.items()):
+            h = hashlib.sha256()
+            for chunk in self.station.store.read_part(upload.id, number, (number - 1) * upload.part_size, part.size):
+                h.update(chunk)
+            if h.hexdigest() != part.sha256:
+                damaged.append(number)
+                uow.session.delete(part)
+        self._running.pop(upload.id, None)
+        return damaged
 
     def out(self, uow: UnitOfWork, upload: Upload) -> UploadOut:
         parts = list(uow.session.execute(select(UploadPart.number, UploadPart.size)

@@ -1,9 +1,9 @@
 """Content-addressed object store: one interface, a local folder and any S3-compatible store.
 
 Final objects live at ``blobs/<aa>/<bb>/<sha256>`` so the same bytes are stored once. Upload parts are
-staged under ``uploads/<id>/<part>``; ``compose`` joins them into the final object (server-side on S3,
-``copy_file_range`` locally) so completing an upload does not stream the bytes through Python.
-Every write is atomic: a reader sees the whole object or nothing.
+staged per upload: locally in one sparse file written at each part's offset (so completing is a rename,
+no copy); on S3 as one object per part, joined by a server-side multipart copy. Either way completing an
+upload does not stream the bytes through Python, and a reader sees a whole object or nothing.
 """
 from __future__ import annotations
 
@@ -31,7 +31,11 @@ class ObjectStore(Protocol):
     def size(self, key: str) -> int | None: ...
     def delete(self, key: str) -> None: ...
     def delete_prefix(self, prefix: str) -> None: ...
-    def compose(self, key: str, part_keys: list[str]) -> None: ...
+    def part_writer(self, upload_id: str, number: int, offset: int) -> Any: ...
+    def read_part(self, upload_id: str, number: int, offset: int, length: int) -> Iterator[bytes]: ...
+    def assemble(self, upload_id: str, part_count: int, key: str, size: int, sync: bool) -> None: ...
+    def discard(self, upload_id: str) -> None: ...
+    def sync(self, key: str) -> None: ...
 
 
 class LocalStore:
@@ -92,17 +96,46 @@ class LocalStore:
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
 
-    def compose(self, key: str, part_keys: list[str]) -> None:
-        with self.writer(key) as out:
-            for part in part_keys:
-                with open(self._path(part), "rb") as src:
-                    size = os.fstat(src.fileno()).st_size
-                    copied = 0
-                    while copied < size:
-                        n = os.copy_file_range(src.fileno(), out.fileno(), size - copied)
-                        if n == 0:
-                            raise IOError(f"short copy of {part}")
-                        copied += n
+    # staging: one sparse file per upload, each part written at its offset ---------------------------------
+    def _staged(self, upload_id: str) -> Path:
+        return self._path(f"uploads/{upload_id}/data")
+
+    @contextmanager
+    def part_writer(self, upload_id: str, number: int, offset: int) -> Iterator[BinaryIO]:
+        """Write a part in place; a part cut short is simply written again (the database records whole parts)."""
+        path = self._staged(upload_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o640)
+        with os.fdopen(fd, "r+b", buffering=0) as fh:
+            fh.seek(offset)
+            yield fh
+
+    def read_part(self, upload_id: str, number: int, offset: int, length: int) -> Iterator[bytes]:
+        return self.read(f"uploads/{upload_id}/data", offset, offset + length, chunk=8 * CHUNK)
+
+    def assemble(self, upload_id: str, part_count: int, key: str, size: int, sync: bool) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path = self._staged(upload_id)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+        with open(path, "r+b") as fh:
+            fh.truncate(size)
+            if sync:
+                os.fsync(fh.fileno())
+        os.replace(path, target)
+
+    def discard(self, upload_id: str) -> None:
+        self.delete_prefix(f"uploads/{upload_id}")
+
+    def sync(self, key: str) -> None:
+        """Make the object durable (used after completion when the upload acknowledged before fsync)."""
+        fd = os.open(self._path(key), os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 class S3Store:
@@ -159,6 +192,21 @@ class S3Store:
             keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
             if keys:
                 self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys})
+
+    def part_writer(self, upload_id: str, number: int, offset: int) -> Any:
+        return self.writer(staging_key(upload_id, number))
+
+    def read_part(self, upload_id: str, number: int, offset: int, length: int) -> Iterator[bytes]:
+        return self.read(staging_key(upload_id, number), chunk=8 * CHUNK)
+
+    def assemble(self, upload_id: str, part_count: int, key: str, size: int, sync: bool) -> None:
+        self.compose(key, [staging_key(upload_id, n) for n in range(1, part_count + 1)])
+
+    def discard(self, upload_id: str) -> None:
+        self.delete_prefix(f"uploads/{upload_id}")
+
+    def sync(self, key: str) -> None:
+        """S3 acknowledges a write only once it is durable."""
 
     def compose(self, key: str, part_keys: list[str]) -> None:
         """Server-side multipart copy: the bytes never leave the store."""
