@@ -189,6 +189,7 @@ class DatasetService:
         latest.state, latest.published_at = "published", now()
         dataset.latest_published = latest.number
         record(uow, identity, "dataset.publish", "dataset", self.accession(dataset), {"version": latest.number})
+        self.station.jobs.emit(uow, "dataset.published", {"dataset_id": dataset.id, "version": latest.number})
         return dataset, latest
 
     def add_co_owner(self, uow: UnitOfWork, identity: Identity, accession: str, username: str) -> None:

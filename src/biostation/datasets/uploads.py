@@ -340,6 +340,8 @@ class UploadService:
         f = self.station.datasets.add_file(uow, identity, dataset, draft, upload.path, whole_sha, upload.size)
         upload.state, upload.completed_at, upload.file_id = "completed", now(), f.id
         self.station.jobs.enqueue(uow, "blob.verify", {"sha256": whole_sha})
+        self.station.jobs.emit(uow, "file.added", {"file_id": f.id, "dataset_id": dataset.id,
+                                                   "version": draft.number, "path": upload.path})
         self._running.pop(upload.id, None)
         uow.after_commit(lambda: store.discard(upload.id))
         return self.out(uow, upload)

@@ -19,12 +19,28 @@ from .models import Job
 
 log = logging.getLogger("biostation.jobs")
 HANDLERS: dict[str, Callable[[Any, dict, Callable[[float], None]], dict | None]] = {}
+SUBSCRIBERS: dict[str, list[str]] = {}
 MAX_ATTEMPTS = 3
+# Domains whose tasks.py registers handlers or subscribes to events.
+TASK_DOMAINS = ["datasets", "qc", "search", "access", "interop", "forms", "materials", "mileage"]
 
 
 def handler(kind: str) -> Callable:
+    """Register the function that runs jobs of one kind: fn(station, payload, progress) -> result dict."""
     def register(fn: Callable) -> Callable:
         HANDLERS[kind] = fn
+        return fn
+    return register
+
+
+def subscribe(event: str) -> Callable:
+    """Run fn as its own job whenever `event` is emitted (e.g. "dataset.published"); one failing
+    subscriber does not hold up the others."""
+    def register(fn: Callable) -> Callable:
+        kind = f"{event}:{fn.__module__}.{fn.__name__}"
+        HANDLERS[kind] = fn
+        if kind not in SUBSCRIBERS.setdefault(event, []):
+            SUBSCRIBERS[event].append(kind)
         return fn
     return register
 
@@ -40,6 +56,12 @@ class JobRunner:
         """Queue inside the caller's transaction: the job exists only if the change it follows commits."""
         uow.session.add(Job(kind=kind, payload=payload))
         uow.after_commit(self._wake.set)
+
+    def emit(self, uow: Any, event: str, payload: dict) -> None:
+        """Queue one job per subscriber of the event, in the caller's transaction."""
+        _load_handlers()
+        for kind in SUBSCRIBERS.get(event, []):
+            self.enqueue(uow, kind, payload)
 
     def claim(self) -> int | None:
         with self.station.uow() as uow:
@@ -115,6 +137,17 @@ class JobRunner:
             self._thread = None
 
 
+_loaded = False
+
+
 def _load_handlers() -> None:
     """Import the modules that register handlers (kept lazy so importing jobs stays cheap)."""
-    from ..datasets import tasks as _tasks  # noqa: F401
+    global _loaded
+    if _loaded:
+        return
+    import importlib
+    import importlib.util
+    for domain in TASK_DOMAINS:
+        if importlib.util.find_spec(f"biostation.{domain}") and importlib.util.find_spec(f"biostation.{domain}.tasks"):
+            importlib.import_module(f"biostation.{domain}.tasks")
+    _loaded = True

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .analysis import has_hangul, ko_tokens
+from .analysis import has_hangul, ko_joined, ko_tokens
 from .model import FACETS, SearchDoc
 from .ontology import BUILTIN, Ontology
 
@@ -82,33 +82,60 @@ def _split_lang(labels: list[str]) -> tuple[list[str], list[str]]:
     return en, ko
 
 
-def prepare(doc: SearchDoc, ontology: Ontology = BUILTIN) -> Prepared:
-    lineage: list[int] = []
-    for taxid in doc.organism_taxids:
-        for t in ontology.taxon_lineage(int(taxid)):
-            if t not in lineage:
-                lineage.append(t)
-    taxon_labels: list[str] = [n for t in lineage for n in ontology.taxon_names(t)]
-    taxon_labels += [n for n in doc.organism_names if n not in taxon_labels]
-    closure: list[str] = []
-    for term in doc.ontology_terms:
-        for t in ontology.term_closure(term):
-            if t not in closure:
-                closure.append(t)
-    term_labels = [n for t in closure for n in ontology.term_labels(t)]
+_bundles: dict[tuple[int, str, Any], tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
 
-    onto_en, onto_ko = _split_lang(taxon_labels + term_labels)
+
+def _bundle(ontology: Ontology, what: str, key: Any) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(index keys, English labels, Korean labels) of a taxon's lineage or a term's closure, memoised."""
+    memo_key = (id(ontology), what, key)
+    hit = _bundles.get(memo_key)
+    if hit is None:
+        if what == "taxon":
+            ids = [str(t) for t in ontology.taxon_lineage(int(key))]
+            labels = [n for t in ontology.taxon_lineage(int(key)) for n in ontology.taxon_names(t)]
+        else:
+            ids = [t.upper() for t in ontology.term_closure(key)]
+            labels = [n for t in ontology.term_closure(key) for n in ontology.term_labels(t)]
+        en, ko = _split_lang(labels)
+        hit = (tuple(dict.fromkeys(ids + [norm_key(n) for n in labels])), tuple(en), tuple(ko))
+        if len(_bundles) > 200_000:
+            _bundles.clear()
+        _bundles[memo_key] = hit
+    return hit
+
+
+def prepare(doc: SearchDoc, ontology: Ontology = BUILTIN) -> Prepared:
+    taxa_keys: list[str] = []
+    term_keys: list[str] = []
+    onto_en: list[str] = []
+    onto_ko: list[str] = []
+    for taxid in doc.organism_taxids:
+        keys, en, ko = _bundle(ontology, "taxon", int(taxid))
+        taxa_keys += keys
+        onto_en += en
+        onto_ko += ko
+    for name in doc.organism_names:
+        k = norm_key(name)
+        if k not in taxa_keys:
+            taxa_keys.append(k)
+            (onto_ko if has_hangul(name) else onto_en).append(name)
+    for term in doc.ontology_terms:
+        keys, en, ko = _bundle(ontology, "term", term)
+        term_keys += keys
+        onto_en += en
+        onto_ko += ko
     kw_en, kw_ko = _split_lang(list(doc.keywords))
     text_en = {
         "title": doc.title_en,
         "body": " \n ".join([doc.description_en, *kw_en]),
-        "onto": " \n ".join(onto_en),
+        "onto": " \n ".join(dict.fromkeys(onto_en)),
     }
-    title_ko = ko_tokens(doc.title_ko)
+    title_ko_joined = ko_joined(doc.title_ko)
+    title_ko = title_ko_joined.split()
     text_ko = {
-        "title": " ".join(title_ko),
-        "body": " ".join(ko_tokens(" ".join([doc.description_ko, *kw_ko]))),
-        "onto": " ".join(ko_tokens(" \n ".join(onto_ko))),
+        "title": title_ko_joined,
+        "body": ko_joined(" ".join([doc.description_ko, *kw_ko])),
+        "onto": ko_joined(" ".join(dict.fromkeys(onto_ko))),
     }
     facets: dict[str, list[str]] = {}
     for name, (attr, multi) in FACETS.items():
@@ -133,8 +160,8 @@ def prepare(doc: SearchDoc, ontology: Ontology = BUILTIN) -> Prepared:
              "description_ko": doc.description_ko},
         text_en=text_en,
         text_ko=text_ko,
-        taxa_keys=list(dict.fromkeys([str(t) for t in lineage] + [norm_key(n) for n in taxon_labels])),
-        term_keys=list(dict.fromkeys([t.upper() for t in closure] + [norm_key(n) for n in term_labels])),
+        taxa_keys=list(dict.fromkeys(taxa_keys)),
+        term_keys=list(dict.fromkeys(term_keys)),
         facets=facets,
         year=doc.year,
         date_key=dkey,

@@ -10,6 +10,7 @@ The access filter is a required clause of every query, aggregation and suggestio
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -84,6 +85,27 @@ def to_document(p: Prepared) -> tantivy.Document:
     if p.year is not None:
         d["year"] = p.year
     return tantivy.Document.from_dict(d)
+
+
+def to_json(p: Prepared) -> str:
+    """The same document as JSON text: built in worker processes, parsed in Rust by add_json."""
+    d: dict[str, Any] = {
+        "id": p.id, "kind": p.kind,
+        "src": base64.b64encode(json.dumps(p.src, ensure_ascii=False).encode()).decode(),
+        "taxa": p.taxa_keys, "terms": p.term_keys, "readers": p.readers, "suggest": p.suggest,
+        "embargo_until": p.embargo_until, "date_key": p.date_key, "rank_key": p.rank_key, "qboost": p.qboost,
+    }
+    for f in TEXT_FIELDS:
+        if p.text_en[f]:
+            d[f"{f}_en"] = p.text_en[f]
+        if p.text_ko[f]:
+            d[f"{f}_ko"] = p.text_ko[f]
+    for name, values in p.facets.items():
+        if values and name != "kind":
+            d[name] = values
+    if p.year is not None:
+        d["year"] = p.year
+    return json.dumps(d, ensure_ascii=False)
 
 
 def _and(qs: list[Query]) -> Query:
@@ -202,8 +224,9 @@ class TantivyEngine(SearchEngine):
         return self._fresh().num_docs
 
     def rebuild(self, docs: Iterable[SearchDoc], progress: Progress | None = None,
-                prepared: Iterable[Prepared] | None = None) -> int:
-        """`prepared` lets a caller supply records already analysed (e.g. by worker processes)."""
+                prepared: Iterable[Prepared | str] | None = None) -> int:
+        """`prepared` lets a caller supply records already analysed by worker processes: Prepared
+        objects or their to_json() text (cheapest to pass between processes)."""
         with self._lock:
             if self._journal is not None:
                 raise RuntimeError("a rebuild is already running")
@@ -218,7 +241,10 @@ class TantivyEngine(SearchEngine):
             stream = prepared if prepared is not None else (prepare(d, self.ontology) for d in docs)
             n = 0
             for p in stream:
-                writer.add_document(to_document(p))
+                if isinstance(p, str):
+                    writer.add_json(p)
+                else:
+                    writer.add_document(to_document(p))
                 n += 1
                 if progress and n % 10_000 == 0:
                     progress(n)
