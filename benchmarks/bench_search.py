@@ -1,0 +1,332 @@
+"""Bio data map at scale: build, query latency against SQLite FTS5, serving memory, relevance.
+
+    .venv/bin/python benchmarks/bench_search.py            # 7,000,000 records
+    .venv/bin/python benchmarks/bench_search.py --quick    # 100,000 records
+    .venv/bin/python benchmarks/bench_search.py --n 500000 --workdir /tmp/bench-search --keep
+
+One pass over the generated records: two worker processes generate and analyse (MeCab-ko, ontology
+expansion) and emit each record both as the tantivy JSON document and as the SQLite row; the main
+process feeds tantivy through TantivyEngine.rebuild and inserts the baseline rows. The tantivy build time
+is that wall time less the time the main process spent on SQLite; FTS5's own index build is timed apart.
+Queries run in a fresh process per engine so its peak resident memory is the serving memory:
+keyword + two filters + counts for six facets, top 20 with snippets, through TantivyEngine.query;
+the same work on FTS5 (one ranked top-20 query, one count, six facet GROUP BYs) is the baseline.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing as mp
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import gen_records as gen  # noqa: E402
+
+from biostation.search.analysis import en_tokens, has_hangul, ko_tokens  # noqa: E402
+from biostation.search.model import DEFAULT_FACETS, SearchQuery  # noqa: E402
+from biostation.search.prepare import PUBLIC, PUBLIC_AFTER_EMBARGO, prepare  # noqa: E402
+
+SQL_FACETS = {"research_field": "research_field", "data_type": "data_type", "organism": "organism",
+              "ministry": "ministry", "access_level": "access_level", "year": "year"}
+
+
+# ------------------------------------------------------------------ build
+
+
+def _work(args: tuple[int, int, int]) -> tuple[list[str], list[tuple], list[tuple]]:
+    from biostation.search.tantivy_engine import to_json
+
+    seed, k, n = args
+    docs = gen.chunk(seed, k, n)
+    js, rows, readers = [], [], []
+    for d in docs:
+        p = prepare(d)
+        js.append(to_json(p))
+        rowid = p.date_key  # unique integer key shared with the tantivy document
+        rows.append((rowid, p.id, p.kind, p.text_en["title"] + " " + p.text_ko["title"],
+                     p.text_en["body"] + " " + p.text_ko["body"], p.text_en["onto"] + " " + p.text_ko["onto"],
+                     (p.facets["research_field"] or [None])[0], (p.facets["data_type"] or [None])[0],
+                     (p.facets["organism"] or [None])[0], (p.facets["ministry"] or [None])[0],
+                     (p.facets["access_level"] or [None])[0], p.year, p.rank_key, p.embargo_until))
+        readers += [(rowid, r) for r in p.readers]
+    return js, rows, readers
+
+
+def build(n: int, seed: int, workdir: Path, workers: int = 2) -> dict[str, float]:
+    from biostation.search.tantivy_engine import TantivyEngine
+
+    db = sqlite3.connect(workdir / "fts5.db")
+    db.executescript("""
+        PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-400000;
+        CREATE TABLE docs(rowid INTEGER PRIMARY KEY, id TEXT, kind TEXT, title TEXT, body TEXT, onto TEXT,
+            research_field TEXT, data_type TEXT, organism TEXT, ministry TEXT, access_level TEXT, year INT,
+            rank_key INT, embargo_until INT);
+        CREATE TABLE readers(docid INT, principal TEXT);
+    """)
+    sql_time = 0.0
+    count = 0
+    engine = TantivyEngine(workdir / "tantivy", writer_threads=1)
+    ctx = mp.get_context("fork")
+    started = time.perf_counter()
+    with ctx.Pool(workers) as pool:
+        def stream():
+            nonlocal sql_time, count
+            for js, rows, readers in pool.imap(_work, [(seed, k, n) for k in range(gen.n_chunks(n))]):
+                t = time.perf_counter()
+                db.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                db.executemany("INSERT INTO readers VALUES (?,?)", readers)
+                sql_time += time.perf_counter() - t
+                count += len(js)
+                if count % 500_000 < gen.CHUNK:
+                    print(f"  built {count:,} records, {time.perf_counter() - started:.0f} s", flush=True)
+                yield from js
+        engine.rebuild(None, prepared=stream())
+    wall = time.perf_counter() - started
+    engine.close()
+    t = time.perf_counter()
+    db.executescript("""
+        CREATE VIRTUAL TABLE fts USING fts5(title, body, onto, content='docs', content_rowid='rowid',
+                                           tokenize='porter unicode61');
+        INSERT INTO fts(fts) VALUES ('rebuild');
+        CREATE INDEX readers_p ON readers(principal, docid);
+        CREATE INDEX docs_f ON docs(research_field, data_type, year);
+    """)
+    db.commit()
+    db.close()
+    fts_time = time.perf_counter() - t
+    return {"records": count, "tantivy_build_s": wall - sql_time, "pass_wall_s": wall,
+            "sqlite_insert_s": sql_time, "fts5_index_s": fts_time}
+
+
+# ------------------------------------------------------------------ queries
+
+KEYWORDS = ["carcinoma", "liver", "RNA-seq", "proteomics", "drought", "influenza", "diabetes", "microbiome",
+            "간암을", "폐암", "전사체", "단백체", "당뇨병", "가뭄", "TP53", "BRCA1", "mouse", "zebrafish", "organoid",
+            "metabolomics", "brain", "뇌", "tumour", "cohort", "hepatocellular", "인플루엔자", "rice", "벼", "imaging",
+            "methylation"]
+FILTERS = [("data_type", ["genome_omics"]), ("year", ["2018..2025"]), ("research_field", ["precision_medicine"]),
+           ("access_level", ["open"]), ("ministry", ["MSIT"]), ("data_type", ["biochemical_analysis"]),
+           ("year", ["2022..2026"]), ("ministry", ["MOHW"])]
+
+
+def query_set(count: int, seed: int) -> list[SearchQuery]:
+    r = random.Random(seed + 7)
+    out = []
+    for _ in range(count):
+        f1, f2 = r.sample(FILTERS, 2)
+        while f1[0] == f2[0]:
+            f1, f2 = r.sample(FILTERS, 2)
+        out.append(SearchQuery(q=r.choice(KEYWORDS), filters={f1[0]: f1[1], f2[0]: f2[1]}, facets=DEFAULT_FACETS,
+                               limit=20, principals=frozenset({"public", f"user:{r.randrange(1, 50_000)}"})))
+    return out
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(math.ceil(p / 100 * len(values))) - 1)]
+
+
+def _rss() -> dict[str, float]:
+    out = {}
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(("VmRSS", "VmHWM")):
+                out[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return out
+
+
+def serve_tantivy(workdir: str, queries: list[SearchQuery], relevance: list, conn) -> None:
+    from biostation.search.tantivy_engine import TantivyEngine
+
+    engine = TantivyEngine(workdir + "/tantivy")
+    for q in queries[:30]:
+        engine.query(q)
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        engine.query(q)
+        times.append((time.perf_counter() - t) * 1000)
+    # deep pages: page 1 against page 50, keyset (date) and relevance
+    deep = {}
+    for sort in ("date", "relevance"):
+        q = SearchQuery(q="liver", sort=sort, limit=20, facets=(), principals=frozenset({"public"}))
+        page_times = []
+        for _ in range(50):
+            t = time.perf_counter()
+            res = engine.query(q)
+            page_times.append((time.perf_counter() - t) * 1000)
+            if not res.next_cursor:
+                break
+            q = SearchQuery(q="liver", sort=sort, limit=20, facets=(), cursor=res.next_cursor,
+                            principals=frozenset({"public"}))
+        deep[sort] = (page_times[0], page_times[-1], len(page_times))
+    ranks = []
+    for j in relevance:
+        res = engine.query(SearchQuery(q=j.q, limit=10, facets=(), principals=frozenset({"public"}),
+                                       snippets=False))
+        got = [h.id for h in res.hits]
+        ranks.append((j.kind, got.index(j.relevant) + 1 if j.relevant in got else None))
+    conn.send({"times": times, "rss": _rss(), "deep": deep, "ranks": ranks, "docs": engine.count()})
+
+
+def _fts_expr(q: str) -> str:
+    parts = []
+    for word in q.split():
+        alts = []
+        if not has_hangul(word):
+            alts += ['"' + w + '"' for w in en_tokens(word)]
+        ko = ko_tokens(word)
+        if ko:
+            alts.append("(" + " AND ".join('"' + t + '"' for t in ko) + ")")
+        if alts:
+            parts.append("(" + " OR ".join(dict.fromkeys(alts)) + ")")
+    return " AND ".join(parts)
+
+
+def _sql_filter(name: str, values: list[str]) -> tuple[str, list[Any]]:
+    if name == "year":
+        lo, hi = values[0].split("..")
+        return "d.year BETWEEN ? AND ?", [int(lo), int(hi)]
+    return f"d.{name} IN ({','.join('?' * len(values))})", list(values)
+
+
+def serve_fts5(workdir: str, queries: list[SearchQuery], conn) -> None:
+    db = sqlite3.connect(workdir + "/fts5.db")
+    db.execute("PRAGMA cache_size=-200000")
+
+    def run(q: SearchQuery) -> None:
+        match = _fts_expr(q.q)
+        principals = sorted(q.principals)
+        access = (f"(d.rowid IN (SELECT docid FROM readers WHERE principal IN ({','.join('?' * len(principals))}))"
+                  f" OR (d.rowid IN (SELECT docid FROM readers WHERE principal = ?) AND d.embargo_until <= ?))")
+        access_args: list[Any] = principals + [PUBLIC_AFTER_EMBARGO, int(time.time())]
+        filters = {k: _sql_filter(k, v) for k, v in q.filters.items()}
+
+        def where(skip: str | None = None) -> tuple[str, list[Any]]:
+            sql = ["fts MATCH ?", access]
+            args: list[Any] = [match] + access_args
+            for k, (s, a) in filters.items():
+                if k != skip:
+                    sql.append(s)
+                    args += a
+            return " AND ".join(sql), args
+
+        w, a = where()
+        base = "FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE "
+        db.execute(f"SELECT d.id, bm25(fts, 3.0, 1.0, 1.5) AS s, snippet(fts, 1, '<mark>', '</mark>', '…', 12) "
+                   f"{base}{w} ORDER BY s LIMIT 20", a).fetchall()
+        db.execute(f"SELECT count(*) {base}{w}", a).fetchone()
+        for facet in q.facets:
+            fw, fa = where(skip=facet)
+            db.execute(f"SELECT d.{SQL_FACETS[facet]}, count(*) {base}{fw} GROUP BY 1 ORDER BY 2 DESC LIMIT 20",
+                       fa).fetchall()
+
+    for q in queries[:10]:
+        run(q)
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        run(q)
+        times.append((time.perf_counter() - t) * 1000)
+    conn.send({"times": times, "rss": _rss()})
+
+
+def _in_child(target, *args) -> dict:
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=target, args=(*args, child))
+    proc.start()
+    data = parent.recv()
+    proc.join()
+    return data
+
+
+# ------------------------------------------------------------------ report
+
+
+def row(name, value, unit, baseline, baseline_value, target, ok, ratio=None) -> dict:
+    if ratio is None and baseline_value not in (None, 0) and value:
+        ratio = round(baseline_value / value, 2)
+    return {"name": name, "value": round(value, 3) if isinstance(value, float) else value, "unit": unit,
+            "baseline": baseline, "baseline_value": round(baseline_value, 3) if isinstance(baseline_value, float)
+            else baseline_value, "ratio": ratio, "target": target, "ok": bool(ok)}
+
+
+def run(quick: bool, n: int | None = None, seed: int = 42, workdir: str | None = None, keep: bool = False,
+        n_queries: int | None = None) -> list[dict]:
+    n = n or (100_000 if quick else 7_000_000)
+    n_queries = n_queries or (300 if quick else 500)
+    base = Path(workdir or tempfile.mkdtemp(prefix="bench-search-"))
+    if base.exists() and any(base.iterdir()):
+        shutil.rmtree(base)
+    base.mkdir(parents=True, exist_ok=True)
+    print(f"building {n:,} records in {base} ...", flush=True)
+    b = build(n, seed, base)
+    print(f"  done: {b}", flush=True)
+    queries = query_set(n_queries, seed)
+    relevance = gen.relevance_set() if n >= gen.RELEVANCE_COUNT * 10 else []
+    tv = _in_child(serve_tantivy, str(base), queries, relevance)
+    sq = _in_child(serve_fts5, str(base), queries)
+    t50, t95 = _pct(tv["times"], 50), _pct(tv["times"], 95)
+    s50, s95 = _pct(sq["times"], 50), _pct(sq["times"], 95)
+    index_bytes = sum(f.stat().st_size for f in (base / "tantivy").rglob("*") if f.is_file())
+    scale = f"{n:,} records"
+    results = [
+        row(f"query p95 ({scale}; kw + 2 filters + 6 facets, top 20)", t95, "ms", "sqlite_fts5_p95", s95,
+            ">= 10x faster and <= 20 ms", s95 / t95 >= 10 and t95 <= 20),
+        row(f"query p50 ({scale})", t50, "ms", "sqlite_fts5_p50", s50, "<= 5 ms", t50 <= 5),
+        row(f"index build ({scale})", b["tantivy_build_s"], "s", "sqlite_fts5_build_s",
+            b["sqlite_insert_s"] + b["fts5_index_s"], "<= 1200 s at 7M (scaled: <= %.0f s)" % (1200 * n / 7e6),
+            b["tantivy_build_s"] <= 1200 * n / 7e6),
+        row(f"serving memory peak RSS ({scale})", tv["rss"]["VmHWM"], "MiB", "sqlite_fts5_serving_rss",
+            sq["rss"]["VmHWM"], "<= 4096 MiB", tv["rss"]["VmHWM"] <= 4096),
+        row("index size on disk", index_bytes / 2**20, "MiB", "", None, "report", True),
+    ]
+    for sort, (first, last, pages) in tv["deep"].items():
+        results.append(row(f"deep page ({sort} sort): page {pages} vs page 1", last, "ms", "page_1_ms", first,
+                           "page N <= 2x page 1 + 2 ms", last <= 2 * first + 2, ratio=round(last / first, 2)))
+    if relevance:
+        recall = sum(1 for _, r in tv["ranks"] if r) / len(tv["ranks"])
+        ndcg = sum((1 / math.log2(r + 1)) if r else 0 for _, r in tv["ranks"]) / len(tv["ranks"])
+        results.append(row(f"relevance recall@10 ({len(relevance)} queries)", recall, "", "", None, ">= 0.9",
+                           recall >= 0.9))
+        results.append(row("relevance nDCG@10", ndcg, "", "", None, ">= 0.7", ndcg >= 0.7))
+        by_kind: dict[str, list] = {}
+        for kind, r in tv["ranks"]:
+            by_kind.setdefault(kind, []).append(r)
+        for kind, rs in sorted(by_kind.items()):
+            rec = sum(1 for r in rs if r) / len(rs)
+            results.append(row(f"  recall@10 {kind} queries ({len(rs)})", rec, "", "", None, "report", True))
+    if not keep:
+        shutil.rmtree(base, ignore_errors=True)
+    return results
+
+
+def print_table(results: list[dict]) -> None:
+    print(f"\n{'benchmark':62} {'value':>12} {'unit':5} {'baseline':>12} {'ratio':>7}  {'target':32} ok")
+    for r in results:
+        bv = "" if r["baseline_value"] is None else r["baseline_value"]
+        print(f"{r['name'][:62]:62} {r['value']:>12} {r['unit']:5} {bv!s:>12} {r['ratio'] or '':>7}  "
+              f"{r['target'][:32]:32} {'yes' if r['ok'] else 'NO'}")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description="bio data map benchmark")
+    ap.add_argument("--quick", action="store_true", help="100,000 records")
+    ap.add_argument("--n", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--queries", type=int, default=None)
+    ap.add_argument("--workdir", default=None)
+    ap.add_argument("--keep", action="store_true", help="keep the built indexes")
+    args = ap.parse_args()
+    print_table(run(args.quick, args.n, args.seed, args.workdir, args.keep, args.queries))
