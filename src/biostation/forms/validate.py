@@ -217,7 +217,8 @@ def _check_lat_lon(v: str) -> list[T]:
     if m:
         la, lo = float(m.group(1)), float(m.group(2))
         if abs(la) <= 90 and abs(lo) <= 180:
-            hint = f"Write '{_fmt(abs(la))} {'S' if la < 0 else 'N'} {_fmt(abs(lo))} {'W' if lo < 0 else 'E'}'."
+            a, b = m.group(1).lstrip("+-"), m.group(2).lstrip("+-")
+            hint = f"Write '{a} {'S' if la < 0 else 'N'} {b} {'W' if lo < 0 else 'E'}'."
         else:
             hint = "Write decimal degrees with hemispheres, e.g. '37.5665 N 126.9780 E'."
         return [_t("lat_lon_format", ERROR, f"'{v}' is signed decimal degrees; INSDC wants 'd.dddd N|S d.dddd E|W'.",
