@@ -1,6 +1,7 @@
 """Check one local file: sniff, validate, measure, checksum and grade it. The upload pipeline's QC job calls this."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -11,6 +12,7 @@ from biostation.qc.thresholds import evaluate, load_thresholds
 from biostation.qc.validators.base import REGISTRY, Context
 
 HASH_BLOCK = 8 << 20
+SELF_HASHING = {"fastq", "fasta"}  # these hash the original bytes in their own single pass
 
 
 class UnknownFormat(ValueError):
@@ -25,14 +27,15 @@ def supported_formats() -> list[str]:
     return [f for f in FORMATS if f in REGISTRY] + ["unknown"]
 
 
-def _hash_pass(ctx: Context, size: int) -> None:
+def _hash_pass(ctx: Context, size: int, report: bool = True) -> None:
     done = 0
     with open(ctx.path, "rb", buffering=0) as fh:
         while data := fh.read(HASH_BLOCK):
             for h in ctx.hashers.values():
                 h.update(data)
             done += len(data)
-            ctx.report_progress(done)
+            if report:
+                ctx.report_progress(done)
     ctx.hashed = True
 
 
@@ -65,6 +68,11 @@ def check_file(path: str | Path, format: str | None = None, column_types: dict |
     if format and sniffed.format not in ("unknown", format) and not _compatible(format, sniffed):
         ctx.warn("format_mismatch", "file", sniffed=sniffed.format, declared=format)
     checked = fmt in REGISTRY
+    # validators that do not hash in their own pass get a concurrent hash pass (hashlib releases the GIL)
+    hasher = None
+    if fmt not in SELF_HASHING and size > 0:
+        hasher = threading.Thread(target=_hash_pass, args=(ctx, size, False), name="qc-hash", daemon=True)
+        hasher.start()
     if size == 0:
         ctx.error("empty_file", "file")
     elif checked:
@@ -76,6 +84,9 @@ def check_file(path: str | Path, format: str | None = None, column_types: dict |
             ctx.error("io_error", "file", reason=f"{type(exc).__name__}: {exc}")
     else:
         ctx.warn("not_checked", "file")
+    if hasher is not None:
+        hasher.join()
+        ctx.report_progress(size)
     if not ctx.hashed:
         _hash_pass(ctx, size)
     for name, h in ctx.hashers.items():

@@ -6,9 +6,7 @@ coordinate order, BGZF EOF) run on each record, with Ti/Tv and variant counts as
 """
 from __future__ import annotations
 
-import queue
 import re
-import threading
 
 import pysam
 
@@ -33,7 +31,10 @@ def validate_vcf(ctx: Context) -> None:
     binary = ctx.format == "bcf"
     with HtslibLog() as log:
         try:
-            vf = pysam.VariantFile(str(path), ignore_truncation=True)
+            # BGZF: the EOF block is checked above, so read on past a missing one; plain text: let htslib
+            # read ahead in its own thread (it cannot do both at once)
+            opts = {"ignore_truncation": True} if ctx.compression != "none" or binary else {"threads": 2}
+            vf = pysam.VariantFile(str(path), **opts)
         except (ValueError, OSError) as exc:
             msgs = [m for _, m in log.drain()]
             ctx.error("vcf_open", "header", reason="; ".join(msgs) or str(exc))
@@ -68,121 +69,64 @@ def _count_header_lines(ctx: Context) -> int:
     return n
 
 
-class _Failed:
-    """A record htslib could not parse, with the reasons it logged."""
-
-    __slots__ = ("exc", "messages")
-
-    def __init__(self, exc: Exception, messages: list[str]):
-        self.exc, self.messages = exc, messages
-
-
-class _Logged:
-    __slots__ = ("level", "message")
-
-    def __init__(self, level: str, message: str):
-        self.level, self.message = level, message
-
-
-_END = object()
-BATCH = 4096
-
-
-def _produce(vf: pysam.VariantFile, log: HtslibLog, out: "queue.Queue", binary: bool, stop: threading.Event) -> None:
-    """Parse in a thread: pysam releases the GIL inside htslib's bcf_read, so parsing overlaps the checks."""
-    batch: list = []
-    it = iter(vf)
-    errors = 0
-    try:
-        while not stop.is_set():
-            try:
-                rec = next(it)
-            except StopIteration:
-                break
-            except (OSError, ValueError) as exc:
-                msgs = [m for level, m in log.drain() if level == "E"]
-                batch.append(_Failed(exc, msgs))
-                errors += 1
-                if binary or not msgs or errors >= 1000:
-                    break
-                continue
-            batch.append(rec)
-            if len(batch) >= BATCH:
-                batch.extend(_Logged(level, m) for level, m in log.drain())
-                out.put(batch)
-                batch = []
-        batch.extend(_Logged(level, m) for level, m in log.drain())
-        out.put(batch)
-    except BaseException as exc:  # noqa: BLE001 - reported by the consumer
-        out.put([_Failed(exc, [])])
-    finally:
-        out.put(_END)
-
-
 def _scan(ctx: Context, vf: pysam.VariantFile, log: HtslibLog, header_lines: int, declared: set,
           index, binary: bool) -> None:
+    """One pass over the records; the common case (a sorted bi-allelic SNV) costs a few attribute reads."""
     n = good = snv = ti = indel = mnp = other = multi = passed = 0
     seen_rids: set[int] = set()
     last_rid, last_pos = -1, -1
     unsorted_reported = False
     undeclared: set[str] = set()
-    snv_table = _SNV
-    q: queue.Queue = queue.Queue(maxsize=8)
-    stop = threading.Event()
-    worker = threading.Thread(target=_produce, args=(vf, log, q, binary, stop), name="qc-vcf-parse", daemon=True)
-    worker.start()
-    try:
-        while (batch := q.get()) is not _END:
-            for rec in batch:
-                if type(rec) is _Logged:
-                    _log_finding(ctx, rec.level, rec.message, n, header_lines, binary, undeclared)
-                    continue
-                n += 1
-                if type(rec) is _Failed:
-                    where = loc(record=n, line=None if binary else header_lines + n)
-                    if binary or not rec.messages:
-                        code = "truncated_gzip" if "truncat" in str(rec.exc) and not rec.messages else "vcf_record"
-                        ctx.error(code, where, reason="; ".join(rec.messages) or str(rec.exc))
-                    else:
-                        ctx.error("vcf_record", where, reason="; ".join(rec.messages))
-                    continue
-                good += 1
-                rid = rec.rid
-                pos = rec.pos
-                if rid != last_rid:
-                    if rid in seen_rids and not unsorted_reported:
-                        _unsorted(ctx, index, n, header_lines, binary, f"{rec.chrom} appears again after other contigs")
-                        unsorted_reported = True
-                    seen_rids.add(rid)
-                    last_rid, last_pos = rid, pos
-                elif pos < last_pos:
-                    if not unsorted_reported:
-                        _unsorted(ctx, index, n, header_lines, binary, f"{rec.chrom}:{pos} after {last_pos}")
-                        unsorted_reported = True
-                else:
-                    last_pos = pos
-                alleles = rec.alleles
-                if len(alleles) == 2:
-                    kind = snv_table.get(alleles[0] + alleles[1]) if len(alleles[0]) == 1 else None
-                    if kind is not None:
-                        snv += 1
-                        ti += kind
-                    else:
-                        indel, mnp, other = _classify(ctx, alleles, n, header_lines, binary, indel, mnp, other)
-                else:
-                    if len(alleles) > 2:
-                        multi += 1
-                    indel, mnp, other = _classify(ctx, alleles, n, header_lines, binary, indel, mnp, other)
-                if "PASS" in rec.filter:
-                    passed += 1
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                q.get(timeout=0.1)
-            except queue.Empty:
-                pass
-        worker.join()
+    snv_get = _SNV.get
+    it = iter(vf)
+    while True:
+        try:
+            rec = next(it)
+        except StopIteration:
+            break
+        except (OSError, ValueError) as exc:
+            n += 1
+            msgs = [m for level, m in log.drain() if level == "E"]
+            where = loc(record=n, line=None if binary else header_lines + n)
+            if binary or not msgs:
+                code = "truncated_gzip" if "truncat" in str(exc) and not msgs else "vcf_record"
+                ctx.error(code, where, reason="; ".join(msgs) or str(exc))
+                break
+            ctx.error("vcf_record", where, reason="; ".join(msgs))
+            if ctx.counts[("error", "vcf_record")] >= 1000:
+                break
+            continue
+        n += 1
+        rid = rec.rid
+        pos = rec.pos
+        if rid == last_rid:
+            if pos < last_pos and not unsorted_reported:
+                _unsorted(ctx, index, n, header_lines, binary, f"{rec.chrom}:{pos} after {last_pos}")
+                unsorted_reported = True
+            last_pos = pos
+        else:
+            if rid in seen_rids and not unsorted_reported:
+                _unsorted(ctx, index, n, header_lines, binary, f"{rec.chrom} appears again after other contigs")
+                unsorted_reported = True
+            seen_rids.add(rid)
+            last_rid, last_pos = rid, pos
+        alleles = rec.alleles
+        kind = snv_get(alleles[0] + alleles[1]) if len(alleles) == 2 else None
+        if kind is None:
+            if len(alleles) > 2:
+                multi += 1
+            indel, mnp, other = _classify(ctx, alleles, n, header_lines, binary, indel, mnp, other)
+        else:
+            snv += 1
+            ti += kind
+        if "PASS" in rec.filter:
+            passed += 1
+        if not n & 0xFFFF:
+            for level, msg in log.drain():
+                _log_finding(ctx, level, msg, n, header_lines, binary, undeclared)
+    good = n - ctx.counts[("error", "vcf_record")] - ctx.counts[("error", "truncated_gzip")]
+    for level, msg in log.drain():
+        _log_finding(ctx, level, msg, n, header_lines, binary, undeclared)
     for name in sorted(undeclared - declared):
         ctx.warn("vcf_contig_undeclared", "header", contig=name)
     tv = snv - ti
