@@ -16,7 +16,9 @@ from sqlalchemy import select
 from .accounts.models import Organisation
 from .identity import SYSTEM
 
-DEMO_PASSWORDLESS_NOTE = "Demo users sign in with tokens printed by `biostation tokens create USER`."
+DEMO_PASSWORD = "demo-station-2025"
+DEMO_SIGN_IN_NOTE = (f"Demo users sign in on the web with the password '{DEMO_PASSWORD}'; API tokens come from "
+                     "`biostation tokens create USER`.")
 
 
 def _write_fastq(path: Path, n: int, seed: int) -> None:
@@ -91,6 +93,7 @@ def load_demo(station: Any) -> list[str]:
         for name, (roles, org, display) in users.items():
             acc.create_user(uow, SYSTEM, username=name, email=f"{name}@demo.biostation.kr", display_name=display,
                             roles=roles, organisation=org)
+            acc.set_password(uow, SYSTEM, name, DEMO_PASSWORD)
     with station.uow() as uow:
         minji = identity_for(acc.get_user(uow, "minji"))
         project = station.projects.create(uow, minji, {
@@ -148,5 +151,5 @@ def load_demo(station: Any) -> list[str]:
                     station.datasets.publish(uow, minji, ds_acc)
             lines.append(f"dataset {ds_acc}: {fields['title_en']} ({'published' if publish else 'draft'})")
     lines.append("users: admin (operator), curator, minji, seojun (researchers), dac (committee member); "
-                 + DEMO_PASSWORDLESS_NOTE)
+                 + DEMO_SIGN_IN_NOTE)
     return lines

@@ -79,3 +79,27 @@ def test_demo_loads_real_files(tmp_path):
     again = subprocess.run([sys.executable, "-m", "biostation.cli.main", "demo", "--no-serve"], env=env,
                            capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "already loaded" in again.stderr
+
+
+def test_passwords_are_hashed_and_checked(station, people):
+    from biostation.errors import StationError, ValidationFailed
+    from biostation.identity import SYSTEM
+    with station.uow() as uow:
+        station.accounts.set_password(uow, SYSTEM, "owner", "correct horse battery")
+        stored = station.accounts.get_user(uow, "owner").password_hash
+    assert stored.startswith("scrypt$") and "correct horse" not in stored
+    with station.uow() as uow:
+        assert station.accounts.sign_in(uow, "owner", "correct horse battery").username == "owner"
+    for user, pw in (("owner", "wrong password"), ("nobody", "correct horse battery")):
+        with station.uow() as uow:
+            try:
+                station.accounts.sign_in(uow, user, pw)
+                raise AssertionError("sign-in should fail")
+            except StationError as exc:
+                assert exc.code == "sign_in_failed" and exc.status == 401
+    with station.uow() as uow:
+        try:
+            station.accounts.set_password(uow, SYSTEM, "owner", "short")
+            raise AssertionError("short password accepted")
+        except ValidationFailed as exc:
+            assert exc.errors[0].field == "password"

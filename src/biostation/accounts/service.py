@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..audit.service import record
 from ..clock import now
 from ..db import UnitOfWork
-from ..errors import Conflict, NotFound, ValidationFailed, field_error
+from ..errors import Conflict, NotFound, StationError, ValidationFailed, field_error
 from ..identity import ANONYMOUS, Identity
 from ..policy import require
 from .models import ORG_KINDS, ROLES, ApiToken, Organisation, User
@@ -24,6 +24,22 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    """scrypt (memory-hard, in the standard library) with a random salt."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2 ** 14, r=8, p=1)
+    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
+        got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    except ValueError:
+        return False
+    return secrets.compare_digest(got.hex(), digest)
 
 
 class AccountService:
@@ -125,6 +141,27 @@ class AccountService:
         user.roles = list(dict.fromkeys(roles))
         record(uow, identity, "user.roles", "user", username, {"before": before, "after": user.roles})
         return user
+
+    # passwords (web sign-in) -------------------------------------------------------------------------------
+    def set_password(self, uow: UnitOfWork, identity: Identity, username: str, password: str) -> None:
+        user = self.get_user(uow, username)
+        require(self.station, identity, identity.user_id == user.id or identity.has_role("operator"),
+                "set the password of", "user", username)
+        if len(password or "") < 8:
+            raise ValidationFailed([field_error("password_too_short", "password",
+                                                "The password needs at least 8 characters.",
+                                                "비밀번호는 8자 이상이어야 합니다.", "Use a longer passphrase.")])
+        user.password_hash = hash_password(password)
+        record(uow, identity, "user.password", "user", username)
+
+    def sign_in(self, uow: UnitOfWork, username: str, password: str) -> Identity:
+        """An identity for a correct username and password; the same refusal for every wrong answer."""
+        user = uow.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+        if user is None or not user.active or not user.password_hash or \
+                not check_password(password or "", user.password_hash):
+            raise StationError("sign_in_failed", "Wrong username or password.", "사용자 이름 또는 비밀번호가 틀렸습니다.",
+                               401, "Check both, or ask an operator to reset your password.")
+        return identity_for(user, via="session")
 
     # tokens -------------------------------------------------------------------------------------------------
     def create_token(self, uow: UnitOfWork, identity: Identity, username: str, name: str = "default",

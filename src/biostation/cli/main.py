@@ -163,6 +163,16 @@ def users_create(username: str, email: str = typer.Option(...), name: str = type
     console.print(f"user {username} created with roles {', '.join(role)}")
 
 
+@users_app.command("password")
+def users_password(username: str, password: str = typer.Option(..., prompt=True, hide_input=True,
+                                                               confirmation_prompt=True)) -> None:
+    """Set a user's web sign-in password."""
+    st = station()
+    with st.uow() as uow:
+        run_service(lambda: st.accounts.set_password(uow, SYSTEM, username, password))
+    console.print(f"password set for {username}")
+
+
 @users_app.command("list")
 def users_list() -> None:
     st = station()
