@@ -111,7 +111,7 @@ def _read_tsv(path: Path) -> Iterator[dict[str, Any]]:
                     header = row
                     width = len(header)
                     continue
-                if not row or (row[0].startswith("#") and len(row) == 1):
+                if not row or not any(row) or (row[0].startswith("#") and len(row) == 1):
                     continue
                 if len(row) == width:
                     rec: dict[str, Any] = dict(zip(header, row))
@@ -124,8 +124,6 @@ def _read_tsv(path: Path) -> Iterator[dict[str, Any]]:
                     tail = [c for c in row[width:] if c.strip()]
                     if tail:
                         rec["@extra"] = "\t".join(tail)
-                if not any(rec.values()):
-                    continue
                 rec["@row"] = line
                 yield rec
         except UnicodeDecodeError as exc:

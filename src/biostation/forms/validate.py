@@ -12,6 +12,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field as dc_field
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Iterator
 
@@ -116,6 +117,10 @@ COUNTRY_ALIASES = {
     "türkiye": "Turkey", "ivory coast": "Cote d'Ivoire", "people's republic of china": "China", "중국": "China",
     "일본": "Japan", "the netherlands": "Netherlands", "holland": "Netherlands", "iran, islamic republic of": "Iran",
 }
+
+
+_MISSING = vocabularies.missing_terms
+_pattern = lru_cache(maxsize=1024)(re.compile)
 
 
 def _t(code: str, level: str, en: str, ko: str, hint: str) -> T:
@@ -398,8 +403,8 @@ def _check(f: Field, raw: str) -> tuple[str | None, bool, tuple[T, ...]]:
         out.append(_t("stray_whitespace", WARNING, "The value contains repeated spaces.", "값에 공백이 여러 번 연속됩니다.",
                       "Use single spaces between words."))
         v = re.sub(r" {2,}", " ", v)
-    fold = v.casefold()
-    canonical_missing = vocabularies.missing_terms().get(fold)
+    fold = v.lower() if v.isascii() else v.casefold()
+    canonical_missing = _MISSING().get(fold)
     if canonical_missing is not None:
         if not f.missing_values:
             out.append(_t("missing_value_not_allowed", ERROR, f"'{v}' is a missing-value term, but this field needs a real value.",
@@ -415,12 +420,12 @@ def _check(f: Field, raw: str) -> tuple[str | None, bool, tuple[T, ...]]:
                       "Use one of: not collected, not applicable, not provided, restricted access, missing: control sample."
                       if f.missing_values else "This field needs a real value."))
         return v, True, tuple(out)
-    if f.type not in ("date", "text") and _EXCEL_DATE_TEXT.match(v):
+    if len(v) <= 11 and "-" in v and f.type not in ("date", "text") and _EXCEL_DATE_TEXT.match(v):
         out.append(_t("excel_number_as_date", ERROR, f"'{v}' looks like a value Excel turned into a date.",
                       f"'{v}'은(는) 엑셀이 날짜로 바꾼 값으로 보입니다.",
                       "Format the column as Text in Excel, then retype the original value."))
         return v, False, tuple(out)
-    if f.type == "string" and _SCI.match(v):
+    if f.type == "string" and "+" in v and _SCI.match(v):
         out.append(_t("excel_scientific_notation", WARNING, f"'{v}' looks like a number Excel wrote in scientific notation.",
                       f"'{v}'은(는) 엑셀이 지수 표기로 바꾼 숫자로 보입니다.",
                       "Format the column as Text and retype the full identifier."))
@@ -495,7 +500,7 @@ def _check_typed(f: Field, v: str) -> tuple[str, list[T]]:
         if not _SEQUENCE.match(v.replace(" ", "")):
             out = [_t("sequence_format", ERROR, "The sequence has characters other than one-letter codes.",
                       "서열에 한 글자 코드 외의 문자가 있습니다.", "Use IUPAC one-letter codes only.")]
-    if f.pattern is not None and not out and not re.search(f.pattern, v):
+    if f.pattern is not None and not out and not _pattern(f.pattern).search(v):
         ex = f" e.g. '{f.example}'" if f.example else ""
         out = [_t("pattern_mismatch", ERROR, f"'{v}' does not have the expected form.",
                   f"'{v}'은(는) 요구되는 형식이 아닙니다.", f"Expected pattern {f.pattern}{ex}.")]
@@ -525,13 +530,45 @@ def _lookalike(raw: str) -> tuple[str, list[str]]:
 
 
 class _Column:
-    __slots__ = ("key", "field", "fid", "cache", "extra")
+    __slots__ = ("key", "field", "fid", "cache", "extra", "misses", "autoinc")
 
     def __init__(self, key: str, f: Field | None, fid: str, extra: bool = False):
         self.key, self.field, self.fid, self.cache, self.extra = key, f, fid, {}, extra
+        self.misses = 0
+        self.autoinc = False
+
+    def check(self, raw: str) -> tuple:
+        """Check a value the cache has not seen; columns of unique values (names, checksums) stop caching."""
+        f = self.field
+        plain = _PLAIN.get(f)
+        if plain is None:
+            plain = _PLAIN[f] = (f.type in ("string", "text") and not f.multiple and f.max_length is None,
+                                 _pattern(f.pattern) if f.pattern else None)
+        if (plain[0] and raw.isascii() and raw[0] > " " and raw[-1] > " " and "  " not in raw
+                and (len(raw) > 11 or ("-" not in raw and "/" not in raw and "+" not in raw))
+                and raw.lower() not in _SUSPECT and (plain[1] is None or plain[1].search(raw))
+                and not (self.autoinc and raw[-1].isdigit())):
+            # the common case of a unique free-text value (names, titles, files, checksums): nothing to report
+            return (raw, True, False, (), None)
+        norm, is_missing, temps = _check(f, raw)
+        m = _TRAILING_INT.match(norm) if (self.autoinc and norm is not None and not is_missing) else None
+        tail = (m.group(1), int(m.group(2))) if m else None
+        res = (norm, not (is_missing or temps or tail), is_missing, temps, tail)
+        cache = self.cache
+        if cache is not None:
+            self.misses += 1
+            if self.misses == 4096 and len(cache) > 3500:
+                self.cache = None  # almost every value new: caching only costs memory
+            else:
+                cache[raw] = res
+        return res
 
 
 _SKIP = _Column("@", None, "@")
+_EMPTY: frozenset[str] = frozenset()
+_EMPTY_D: dict[str, tuple[str, int]] = {}
+_PLAIN: dict[Field, tuple[bool, Any]] = {}
+_SUSPECT = _NONSTANDARD_MISSING | set(vocabularies.missing_terms())
 _CACHE_LIMIT = 50_000
 _AUTOINC_RUN = 5
 
@@ -549,6 +586,7 @@ class _Validator:
         self.cols: dict[Any, _Column] = {}
         self.seen_fields: set[str] = set()
         self.mandatory = [f.id for f in self.section.fields if f.requirement == "mandatory"]
+        self.mandatory_set = frozenset(self.mandatory)
         self.labels = {f.id: f for f in self.section.fields}
         self.groups = self.section.groups
         self.conditions = [(f.id, f.required_if[0], set(f.required_if[1])) for f in self.section.fields if f.required_if]
@@ -607,7 +645,9 @@ class _Validator:
             self.add("duplicate_column", ERROR, "header", f.id, raw, f"Field '{f.id}' appears in more than one column.",
                      f"'{f.id}' 항목이 여러 열에 있습니다.", "Keep one column per field.")
         self.seen_fields.add(f.id)
-        return _Column(raw, f, f.id)
+        col = _Column(raw, f, f.id)
+        col.autoinc = f.id in self.autoinc_fields
+        return col
 
     absent_columns: frozenset[str] = frozenset()
 
@@ -641,9 +681,9 @@ class _Validator:
             n += 1
             rid = rec.get("@row") or rec.get("@record") or n
             present: dict[str, str] = {}
-            tails: dict[str, tuple[str, int]] = {}
-            missing_terms: set[str] = set()
-            extras: list[tuple[str, str]] = []
+            tails: dict[str, tuple[str, int]] | None = None
+            missing_terms: set[str] | None = None
+            extras: list[tuple[str, str]] | None = None
             for key, raw in rec.items():
                 col = cols.get(key)
                 if col is None:
@@ -657,25 +697,30 @@ class _Validator:
                 if col.extra:
                     s = raw.strip()
                     if s:
+                        if extras is None:
+                            extras = []
                         extras.append((col.fid, s))
                     continue
-                res = col.cache.get(raw)
+                cache = col.cache
+                res = cache.get(raw) if cache is not None else None
                 if res is None:
-                    norm, is_missing, temps = _check(col.field, raw)
-                    m = _TRAILING_INT.match(norm) if (norm is not None and not is_missing and col.fid in autoinc) else None
-                    res = (norm, is_missing, temps, (m.group(1), int(m.group(2))) if m else None)
-                    if len(col.cache) < _CACHE_LIMIT:
-                        col.cache[raw] = res
-                norm, is_missing, temps, tail = res
+                    res = col.check(raw)
+                norm = res[0]
                 if norm is None:
                     continue
+                present[col.fid] = norm
+                if res[1]:
+                    continue
                 fid = col.fid
-                present[fid] = norm
-                if tail is not None:
-                    tails[fid] = tail
-                if is_missing:
+                if res[4] is not None:
+                    if tails is None:
+                        tails = {}
+                    tails[fid] = res[4]
+                if res[2]:
+                    if missing_terms is None:
+                        missing_terms = set()
                     missing_terms.add(fid)
-                for code, level, en, ko, hint in temps:
+                for code, level, en, ko, hint in res[3]:
                     add(code, level, rid, fid, raw, en, ko, hint)
             if not self._header_done:
                 self._header_done = True
@@ -715,10 +760,12 @@ class _Validator:
             return repr(raw)
         return str(raw)
 
-    def _record_rules(self, rid: Any, present: dict[str, str], missing_terms: set[str],
-                      extras: list[tuple[str, str]], tails: dict[str, tuple[str, int]]) -> None:
+    def _record_rules(self, rid: Any, present: dict[str, str], missing_terms: set[str] | None,
+                      extras: list[tuple[str, str]] | None, tails: dict[str, tuple[str, int]] | None) -> None:
         add = self.add
-        for fid in self.mandatory:
+        missing_terms = missing_terms or _EMPTY
+        tails = tails or _EMPTY_D
+        for fid in (() if present.keys() >= self.mandatory_set else self.mandatory):
             if fid not in present and fid not in self.absent_columns:
                 f = self.labels[fid]
                 add("mandatory_missing", ERROR, rid, fid, None, f"Mandatory field '{fid}' ({f.label_en}) is empty.",
@@ -749,7 +796,7 @@ class _Validator:
                 add(code, ERROR, rid, fid, v, f"'{v}' is already used by record {first}.",
                     f"'{v}'은(는) 레코드 {first}에서 이미 사용되었습니다.", f"Give each sample its own {fid}.")
         # Samples that differ only by name: INSDC refuses them (they are one biological sample twice).
-        key = hash((tuple(present.get(f) for f in self.identity_fields), tuple(sorted(extras))))
+        key = hash((tuple(map(present.get, self.identity_fields)), tuple(sorted(extras)) if extras else ()))
         first = self.identity.get(key)
         if first is None:
             self.identity[key] = rid
@@ -760,10 +807,11 @@ class _Validator:
                 "If they are distinct samples, add the attribute that tells them apart (e.g. replicate, "
                 "collection_date, isolate); if they are the same sample, submit it once.")
         runs = self.runs
-        for fid, state in list(runs.items()):
-            if fid not in tails:
-                self._end_run(fid, state)
-                del runs[fid]
+        if runs:
+            for fid in [k for k in runs if k not in tails]:
+                state = runs.pop(fid)
+                if state[2] >= _AUTOINC_RUN:
+                    self._end_run(fid, state)
         for fid, (prefix, num) in tails.items():
             state = runs.get(fid)
             if state is not None and state[0] == prefix and num == state[1] + 1:
@@ -772,7 +820,7 @@ class _Validator:
                 state[4] = present[fid]
                 state[6] = rid
             else:
-                if state is not None:
+                if state is not None and state[2] >= _AUTOINC_RUN:
                     self._end_run(fid, state)
                 runs[fid] = [prefix, num, 1, present[fid], present[fid], rid, rid]
 
