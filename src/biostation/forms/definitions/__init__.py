@@ -1,0 +1,1 @@
+"""Form definitions as data (YAML); composed by biostation.forms.compose."""
