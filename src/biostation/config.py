@@ -59,11 +59,24 @@ SETTINGS: list[Setting] = [
     Setting("page_size_default", int, 50, "Default number of items per page in lists."),
     Setting("page_size_max", int, 1000, "Largest page a client may ask for."),
     Setting("jobs_backend", str, "inprocess",
-            "Background jobs: 'inprocess' (embedded default) or a real queue backend in production."),
+            "Background jobs: 'inprocess' (a thread in the server; embedded default) or 'dramatiq' (a real "
+            "queue: RabbitMQ or Redis at broker_url, worker processes started with `biostation worker`)."),
+    Setting("broker_url", str, "amqp://guest:guest@127.0.0.1:5672/%2F",
+            "Message broker for jobs_backend = dramatiq: amqp://... (RabbitMQ) or redis://..."),
     Setting("self_publish", _bool, True,
             "Owners may publish their own submitted datasets (false: only curators publish)."),
     Setting("log_level", str, "info", "Log level: debug, info, warning, error."),
     Setting("demo", _bool, False, "Load the demo data when the station starts with an empty database."),
+    Setting("publisher", str, "Korea Bio Data Station (국가 바이오 데이터 스테이션)",
+            "Publisher named in DataCite metadata, citations, JSON-LD and the OAI-PMH Identify response."),
+    Setting("admin_email", str, "biostation@example.kr", "Contact address given in the OAI-PMH Identify response."),
+    Setting("datacite_mode", str, "reserve",
+            "DOIs: 'reserve' (minted and kept locally, no DataCite account) or 'register' (DataCite REST API)."),
+    Setting("datacite_url", str, "https://api.test.datacite.org", "DataCite REST API base URL."),
+    Setting("datacite_prefix", str, "10.5072", "DOI prefix of the station (10.5072 is a test prefix)."),
+    Setting("datacite_user", str, "", "DataCite repository id (e.g. KR.BIOSTATION), used for basic auth."),
+    Setting("datacite_password", str, "", "DataCite repository password.", secret=True),
+    Setting("oai_page_size", int, 500, "Records per OAI-PMH ListRecords/ListIdentifiers page."),
 ]
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -55,6 +55,11 @@ class Station:
         from .datasets.uploads import UploadService
         return UploadService(self)
 
+    @cached_property
+    def qc(self) -> Any:
+        from .qc.results import QCResultService
+        return QCResultService(self)
+
     # schema -------------------------------------------------------------------------------------------------
     def upgrade(self) -> None:
         """Bring the database schema to the newest migration (Alembic)."""
@@ -79,3 +84,4 @@ def import_models() -> None:
     from .datasets import models as _d  # noqa: F401
     from .jobs import models as _j  # noqa: F401
     from .projects import models as _p  # noqa: F401
+    from .qc import models as _qc  # noqa: F401

@@ -112,15 +112,26 @@ def demo(serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Serv
 
 
 @app.command()
-def worker(once: bool = typer.Option(False, help="Run the queued jobs, then exit")) -> None:
-    """Run background jobs (QC, checksums, indexing) in this process; start several for more throughput."""
+def worker(once: bool = typer.Option(False, help="Run the queued jobs, then exit"),
+           requeue: bool = typer.Option(False, help="Send every queued job to the broker again, then exit"),
+           processes: int = typer.Option(1, help="Worker processes (jobs_backend = dramatiq)"),
+           threads: int = typer.Option(2, help="Threads per worker process (jobs_backend = dramatiq)")) -> None:
+    """Run background jobs (QC, checksums, indexing) outside the web server; start several for throughput."""
     import time
     st = station()
     st.upgrade()
+    if requeue:
+        console.print(f"{st.jobs.requeue()} job(s) sent again")
+        return
     if once:
         console.print(f"{st.jobs.run_until_idle()} job(s) run")
         return
-    console.print("worker started; Ctrl-C to stop")
+    if st.config.jobs_backend == "dramatiq":
+        st.close()
+        os.execv(sys.executable, [sys.executable, "-m", "dramatiq", "biostation.jobs.broker", "--processes",
+                                  str(processes), "--threads", str(threads), "--queues", "biostation"])
+    st.jobs.recover()
+    console.print("worker started (polling the jobs table); Ctrl-C to stop")
     try:
         while True:
             if not st.jobs.run_one():
@@ -234,9 +245,11 @@ def upload(path: Path = typer.Argument(..., help="File or folder to upload"),
                                                          "a folder keeps its layout)"),
            url: Optional[str] = typer.Option(None, envvar="BIOSTATION_URL", help="Station URL"),
            token: Optional[str] = typer.Option(None, envvar="BIOSTATION_TOKEN", help="API token"),
-           part_size: Optional[int] = typer.Option(None, help="Bytes per part")) -> None:
+           part_size: Optional[int] = typer.Option(None, help="Bytes per part"),
+           checksums: Optional[Path] = typer.Option(None, help="sha256sum manifest of the files (paths relative "
+                                                                "to where it was made); saves one pass over the bytes")) -> None:
     """Upload with a progress bar; run it again after an interruption and it resumes."""
-    from .upload import UploadClient, UploadFailed, plan
+    from .upload import UploadClient, UploadFailed, plan, read_checksums
     if not path.exists():
         fail(f"{path} does not exist", 2)
     if not token:
@@ -245,8 +258,12 @@ def upload(path: Path = typer.Argument(..., help="File or folder to upload"),
     base = url or load_config(_state.get("overrides", {})).effective_base_url
     client = UploadClient(base, token, part_size=part_size)
     try:
+        known = read_checksums(checksums) if checksums else {}
+        base_dir = checksums.parent.resolve() if checksums else None
         for local, remote in plan(path, dest):
-            result = client.upload(local, dataset, remote)
+            rel = local.resolve().relative_to(base_dir).as_posix() if base_dir and \
+                local.resolve().is_relative_to(base_dir) else local.name
+            result = client.upload(local, dataset, remote, sha256=known.get(rel) or known.get(local.name))
             console.print(f"{remote}: {result['file']} sha256 {result['sha256']}")
     except UploadFailed as exc:
         fail(str(exc), 1)

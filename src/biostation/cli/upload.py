@@ -31,6 +31,22 @@ def plan(path: Path, dest: str | None) -> Iterator[tuple[Path, str]]:
         yield file, f"{prefix}/{file.relative_to(path).as_posix()}"
 
 
+def read_checksums(path: Path) -> dict[str, str]:
+    """A `sha256sum` manifest (``<hex>  <path>`` per line) as {path: sha256}."""
+    out = {}
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            digest, _, name = line.partition(" ")
+            name = name.lstrip(" *")
+            if len(digest) != 64 or not name or any(c not in "0123456789abcdefABCDEF" for c in digest):
+                raise UploadFailed(f"{path}:{number}: not a sha256sum line (expected '<64 hex digits>  <file>')")
+            out[name] = digest.lower()
+    return out
+
+
 def _problem(resp: httpx.Response) -> str:
     try:
         body = resp.json()
@@ -72,10 +88,14 @@ class UploadClient:
             return resp
         raise UploadFailed("gave up after retries")  # pragma: no cover
 
-    def upload(self, local: Path, dataset: str, remote: str,
-               on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    def upload(self, local: Path, dataset: str, remote: str, on_progress: Callable[[int], None] | None = None,
+               sha256: str | None = None) -> dict[str, Any]:
+        """Upload one file. ``sha256``: the checksum from the depositor's manifest, declared up front; without
+        it the client computes it while reading (one more pass over the bytes, on its own thread)."""
         size = local.stat().st_size
         body: dict[str, Any] = {"path": remote, "size": size}
+        if sha256:
+            body["sha256"] = sha256
         if self.part_size:
             body["part_size"] = self.part_size
         state = self._call("POST", f"/api/datasets/{dataset}/uploads", json=body).json()
@@ -92,9 +112,11 @@ class UploadClient:
             pending = None
             for number in range(1, state["parts_total"] + 1):
                 data = fh.read(part_size)
-                hashed = hasher.submit(whole.update, data)
+                if not sha256:
+                    hashed = hasher.submit(whole.update, data)
                 if number in have:
-                    hashed.result()
+                    if not sha256:
+                        hashed.result()
                     progress.advance(task, len(data))
                     continue
                 digest = hashlib.sha256(data).hexdigest()
@@ -106,9 +128,9 @@ class UploadClient:
             if pending is not None:
                 progress.advance(task, pending.result())
             hasher.submit(lambda: None).result()
-            result = self._call("POST", f"/api/uploads/{upload_id}/complete",
-                                json={"sha256": whole.hexdigest()}).json()
-        result["sha256"] = whole.hexdigest()
+            declared = sha256 or whole.hexdigest()
+            result = self._call("POST", f"/api/uploads/{upload_id}/complete", json={"sha256": declared}).json()
+        result["sha256"] = declared
         return result
 
     def _send(self, upload_id: str, number: int, data: bytes, digest: str) -> int:

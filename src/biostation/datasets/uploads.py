@@ -339,9 +339,10 @@ class UploadService:
                            "이 업로드가 속한 버전은 더 이상 초안이 아닙니다.", "Start a new upload into the new draft.")
         f = self.station.datasets.add_file(uow, identity, dataset, draft, upload.path, whole_sha, upload.size)
         upload.state, upload.completed_at, upload.file_id = "completed", now(), f.id
-        self.station.jobs.enqueue(uow, "blob.verify", {"sha256": whole_sha})
+        # QC (a subscriber of file.added) re-reads the bytes once: validates, re-checks the sha256,
+        # computes the md5 and fsyncs them.
         self.station.jobs.emit(uow, "file.added", {"file_id": f.id, "dataset_id": dataset.id,
-                                                   "version": draft.number, "path": upload.path})
+                                                   "version": draft.number, "path": upload.path}, ref=f"file:{f.id}")
         self._running.pop(upload.id, None)
         uow.after_commit(lambda: store.discard(upload.id))
         return self.out(uow, upload)

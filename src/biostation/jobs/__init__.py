@@ -52,20 +52,43 @@ class JobRunner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def enqueue(self, uow: Any, kind: str, payload: dict) -> None:
-        """Queue inside the caller's transaction: the job exists only if the change it follows commits."""
-        uow.session.add(Job(kind=kind, payload=payload))
-        uow.after_commit(self._wake.set)
+    def enqueue(self, uow: Any, kind: str, payload: dict, ref: str | None = None) -> None:
+        """Queue inside the caller's transaction: the job exists only if the change it follows commits.
+        ``ref`` names what the job works on (e.g. "file:12") so its state can be looked up."""
+        job = Job(kind=kind, payload=payload, ref=ref)
+        uow.session.add(job)
+        if self.station.config.jobs_backend == "dramatiq":
+            uow.session.flush()
+            job_id = job.id
+            uow.after_commit(lambda: self._send(job_id))
+        else:
+            uow.after_commit(self._wake.set)
 
-    def emit(self, uow: Any, event: str, payload: dict) -> None:
+    def _send(self, job_id: int) -> None:
+        from .broker import run_job
+        run_job.send(job_id)
+
+    def requeue(self) -> int:
+        """Send every queued job to the broker again (after a broker loss); running a job twice is safe
+        because a worker claims it in the database first."""
+        with self.station.uow() as uow:
+            ids = list(uow.session.scalars(select(Job.id).where(Job.state == "queued").order_by(Job.id)))
+        for job_id in ids:
+            self._send(job_id)
+        return len(ids)
+
+    def emit(self, uow: Any, event: str, payload: dict, ref: str | None = None) -> None:
         """Queue one job per subscriber of the event, in the caller's transaction."""
         _load_handlers()
         for kind in SUBSCRIBERS.get(event, []):
-            self.enqueue(uow, kind, payload)
+            self.enqueue(uow, kind, payload, ref)
 
-    def claim(self) -> int | None:
+    def claim(self, job_id: int | None = None) -> int | None:
+        """Mark one queued job running (the given one, or the oldest); None if there is none to take."""
         with self.station.uow() as uow:
             q = select(Job).where(Job.state == "queued").order_by(Job.id).limit(1)
+            if job_id is not None:
+                q = q.where(Job.id == job_id)
             if uow.session.get_bind().dialect.name == "postgresql":
                 q = q.with_for_update(skip_locked=True)
             job = uow.session.scalars(q).first()
@@ -74,10 +97,10 @@ class JobRunner:
             job.state, job.started_at, job.attempts = "running", now(), job.attempts + 1
             return job.id
 
-    def run_one(self) -> bool:
-        """Run the oldest queued job; False when there was none."""
+    def run_one(self, job_id: int | None = None) -> bool:
+        """Run a queued job (the given one, or the oldest); False when there was none to run."""
         _load_handlers()
-        job_id = self.claim()
+        job_id = self.claim(job_id)
         if job_id is None:
             return False
         with self.station.uow() as uow:
@@ -99,6 +122,8 @@ class JobRunner:
                           error="".join(traceback.format_exception_only(type(exc), exc)).strip())
         with self.station.uow() as uow:
             uow.session.execute(update(Job).where(Job.id == job_id).values(finished_at=now(), **values))
+        if values["state"] == "queued" and self.station.config.jobs_backend == "dramatiq":
+            self._send(job_id)
         return True
 
     def run_until_idle(self, limit: int = 10_000) -> int:

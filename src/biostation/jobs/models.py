@@ -16,6 +16,7 @@ class Job(Base):
     __table_args__ = (Index("ix_jobs_state_id", "state", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(100))
+    ref: Mapped[str | None] = mapped_column(String(100), index=True)  # what it works on, e.g. "file:12"
     payload: Mapped[dict] = mapped_column(default=dict)
     state: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | done | failed
     attempts: Mapped[int] = mapped_column(default=0)
