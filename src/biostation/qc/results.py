@@ -33,7 +33,8 @@ class QCResultService:
         file_id = accessions.parse(file_accession, "file")[1]
         result = uow.session.scalar(select(QCResult).where(QCResult.file_id == file_id))
         if result is None:
-            return {"file": file_accession, "path": handle.path, "status": self._status(uow, file_id)}
+            status, progress = self._status(uow, file_id)
+            return {"file": file_accession, "path": handle.path, "status": status, "progress": progress}
         return {"file": file_accession, "path": handle.path, "status": "done", **result.report}
 
     def version_summary(self, uow: UnitOfWork, identity: Identity, dataset_accession: str,
@@ -50,7 +51,7 @@ class QCResultService:
         for path, file_id, result in rows:
             item = {"path": path, "file": accessions.make("file", file_id)}
             if result is None:
-                item["status"] = self._status(uow, file_id)
+                item["status"], item["progress"] = self._status(uow, file_id)
                 pending += 1
             else:
                 item.update(status="done", format=result.format, valid=result.valid, checked=result.checked,
@@ -65,9 +66,9 @@ class QCResultService:
         return summary
 
     @staticmethod
-    def _status(uow: UnitOfWork, file_id: int) -> str:
-        """queued / running / failed: the state of this file's QC job."""
-        state = uow.session.scalar(select(Job.state).where(Job.ref == f"file:{file_id}",
-                                                           Job.kind.like("file.added:biostation.qc.%"))
-                                   .order_by(Job.id.desc()).limit(1))
-        return state or "queued"
+    def _status(uow: UnitOfWork, file_id: int) -> tuple[str, float]:
+        """(queued / running / failed, fraction done) of this file's QC job."""
+        row = uow.session.execute(select(Job.state, Job.progress).where(
+            Job.ref == f"file:{file_id}", Job.kind.like("file.added:biostation.qc.%"))
+            .order_by(Job.id.desc()).limit(1)).first()
+        return (row[0], row[1]) if row else ("queued", 0.0)
