@@ -5,22 +5,38 @@ lights up for a search on "간암") and every engine shows the same snippets.
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from html import escape
 from typing import Iterable
 
-from .analysis import en_tokens_with_offsets, has_hangul, korean
+from .analysis import _stemmer, has_hangul, korean
 
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 
 
+@lru_cache(maxsize=1024)
+def _candidates(terms: frozenset[str]) -> re.Pattern[str]:
+    """Words that could stem to a query term: a stem is a prefix of its word but for a final y->i."""
+    prefixes = sorted({t[:-1] if len(t) > 3 else t for t in terms}, key=len, reverse=True)
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, prefixes)) + r")[^\W_]*", re.I)
+
+
 def spans(text: str, en_terms: set[str], ko_terms: set[str]) -> list[tuple[int, int]]:
+    """Character spans of words whose analysed form is a query term (only candidate words are analysed)."""
     found: list[tuple[int, int]] = []
     if en_terms:
-        found += [(s, e) for t, s, e in en_tokens_with_offsets(text) if t in en_terms]
+        for m in _candidates(frozenset(en_terms)).finditer(text):
+            word = m.group(0).lower()
+            if word in en_terms or _stemmer.stemWord(word) in en_terms:
+                found.append((m.start(), m.end()))
     if ko_terms and has_hangul(text):
-        found += [(s, e) for t, s, e in korean().tokens_with_offsets(text) if t in ko_terms]
+        if any(t in text for t in ko_terms) or any(t[:1] in text for t in ko_terms):
+            found += [(s, e) for t, s, e in korean().tokens_with_offsets(text) if t in ko_terms]
     elif ko_terms:
-        found += [(s, e) for t, s, e in en_tokens_with_offsets(text) if text[s:e].lower() in ko_terms]
+        for m in _candidates(frozenset(ko_terms)).finditer(text):
+            if m.group(0).lower() in ko_terms:
+                found.append((m.start(), m.end()))
     found.sort()
     merged: list[tuple[int, int]] = []
     for s, e in found:

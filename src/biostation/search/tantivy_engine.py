@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -30,6 +31,7 @@ from .ontology import BUILTIN, Ontology
 from .prepare import PUBLIC, PUBLIC_AFTER_EMBARGO, Prepared, prepare
 
 TEXT_FIELDS = ("title", "body", "onto")
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search-agg")
 FIELD_WEIGHTS = {"title": 3.0, "body": 1.0, "onto": 1.5}
 RESTRICT = {None: TEXT_FIELDS, "title": ("title",), "description": ("body",), "keyword": ("body",)}
 FACET_FIELDS = [f for f in FACETS if f != "year"]
@@ -386,26 +388,32 @@ class TantivyEngine(SearchEngine):
         required = [access] + required
         full = self._combine(text, required + list(filters.values()), must_not)
 
-        # totals and facet counts: one aggregation for the facets without an active filter, one per
-        # facet with a filter (its own filter left out, so its other values stay visible).
-        aggs: dict[str, Any] = {"_total": {"value_count": {"field": "date_key"}}}
-        for name in q.facets:
-            if name not in p.filters:
-                aggs[name] = {"terms": {"field": name, "size": q.facet_size}}
-        raw = searcher.aggregate(full, aggs)
-        total = int(raw.get("_total", {}).get("value", 0) or 0)
-        facets: dict[str, list] = {}
+        # Facet counts: one aggregation for the facets without an active filter, one per facet with a
+        # filter (its own filter left out, so its other values stay visible). tantivy releases the GIL
+        # while it searches, so the aggregations and the page run side by side.
+        aggs: dict[str, Any] = {name: {"terms": {"field": name, "size": q.facet_size}}
+                                for name in q.facets if name not in p.filters}
+        count_in_page = q.cursor is None
+        if not count_in_page:
+            aggs["_total"] = {"value_count": {"field": "date_key"}}
+        jobs = {}
+        if aggs:
+            jobs["_main"] = _POOL.submit(searcher.aggregate, full, aggs)
         for name in q.facets:
             if name in p.filters:
                 others = [f for k, f in filters.items() if k != name]
-                sub = searcher.aggregate(self._combine(text, required + others, must_not),
-                                         {name: {"terms": {"field": name, "size": q.facet_size}}})
-                buckets = sub[name]["buckets"]
-            else:
-                buckets = raw[name]["buckets"]
+                jobs[name] = _POOL.submit(searcher.aggregate, self._combine(text, required + others, must_not),
+                                          {name: {"terms": {"field": name, "size": q.facet_size}}})
+        hits, next_cursor, total = self._page(searcher, p, full, text is not None, count_in_page)
+        raw = jobs["_main"].result() if "_main" in jobs else {}
+        if not count_in_page:
+            total = int(raw.get("_total", {}).get("value", 0) or 0)
+        if next_cursor is not None and total <= 0:
+            next_cursor = None
+        facets: dict[str, list] = {}
+        for name in q.facets:
+            buckets = (jobs[name].result() if name in p.filters else raw)[name]["buckets"]
             facets[name] = facet_values(name, ((self._bucket_key(b["key"]), b["doc_count"]) for b in buckets))
-
-        hits, next_cursor = self._page(searcher, p, full, text is not None, total)
         return SearchResult(hits, facets, total, next_cursor)
 
     @staticmethod
@@ -413,7 +421,8 @@ class TantivyEngine(SearchEngine):
         return str(int(key)) if isinstance(key, float) and key.is_integer() else str(key)
 
     def _page(self, searcher: tantivy.Searcher, p: Plan, full: Query, scored: bool,
-              total: int) -> tuple[list[Hit], str | None]:
+              count: bool) -> tuple[list[Hit], str | None, int]:
+        """One page of hits, the next cursor and, when `count`, the total (else -1)."""
         q = p.query
         key = decode_cursor(q)
         limit = q.limit
@@ -423,10 +432,11 @@ class TantivyEngine(SearchEngine):
             # position (it keeps a bounded buffer), and hits at or above the last score already shown
             # are dropped so a page never repeats a record.
             offset, last_score, last_ids = (key or [0, None, []])
-            res = searcher.search(full, limit + len(last_ids), count=False, offset=offset,
+            res = searcher.search(full, limit + len(last_ids) + 1, count=count, offset=offset,
                                   weight_by_field="qboost")
+            total = res.count if count else -1
             seen = set(last_ids)
-            raw_hits = [(s, a) for s, a in res.hits][: limit + len(last_ids)]
+            raw_hits = res.hits
             hits = []
             consumed = offset
             for score, addr in raw_hits:
@@ -437,10 +447,11 @@ class TantivyEngine(SearchEngine):
                 if doc.get_first("id") in seen:
                     continue
                 hits.append(self._hit(searcher, addr, float(score), p, doc=doc))
-            if consumed < total and hits:
+            more = len(raw_hits) > consumed - offset
+            if more and hits:
                 tail = [h.id for h in hits if abs(h.score - hits[-1].score) < 1e-9]
-                return hits, encode_cursor(q, [consumed, hits[-1].score, tail])
-            return hits, None
+                return hits, encode_cursor(q, [consumed, hits[-1].score, tail]), total
+            return hits, None, total
         field, order = {"relevance": ("rank_key", tantivy.Order.Desc), "date": ("date_key", tantivy.Order.Desc),
                         "date_asc": ("date_key", tantivy.Order.Asc)}[q.sort]
         query = full
@@ -453,11 +464,11 @@ class TantivyEngine(SearchEngine):
                 rng = Query.range_query(self.schema, field, FieldType.Integer, lower_bound=key,
                                         include_lower=False)
             query = Query.boolean_query([(Occur.Must, full), (Occur.Must, rng)])
-        res = searcher.search(query, limit + 1, count=False, order_by_field=field, order=order)
+        res = searcher.search(query, limit + 1, count=count, order_by_field=field, order=order)
         rows = res.hits[:limit]
         hits = [self._hit(searcher, addr, 0.0, p) for _, addr in rows]
         more = len(res.hits) > limit
-        return hits, (encode_cursor(q, int(rows[-1][0])) if more and rows else None)
+        return hits, (encode_cursor(q, int(rows[-1][0])) if more and rows else None), (res.count if count else -1)
 
     def _hit(self, searcher: tantivy.Searcher, addr: Any, score: float, p: Plan, doc: Any = None,
              snippets: bool = True) -> Hit:
