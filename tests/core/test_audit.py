@@ -91,3 +91,27 @@ def test_denials_and_changes_are_audited(client, people, station, dataset):
     r = client.get("/api/audit", headers=people["admin"].headers)
     assert r.status_code == 200 and r.json()["items"][0]["action"]
     assert client.get("/api/audit", headers=people["owner"].headers).status_code == 403
+
+
+def test_concurrent_appends_keep_one_chain(station):
+    """Writers in parallel threads (separate connections) never fork the chain."""
+    import threading
+    errors = []
+
+    def writer(n):
+        try:
+            for i in range(15):
+                with station.uow() as uow:
+                    record(uow, SYSTEM, "test.concurrent", "dataset", f"BSD{n}-{i}")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with station.uow() as uow:
+        count, problems = verify(uow.session)
+    assert problems == [] and count == 60

@@ -39,6 +39,14 @@ APPEND_ONLY_POSTGRESQL = [
     "CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events "
     "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
 ]
+# A VOLATILE plpgsql function takes a fresh snapshot per statement, so the SELECT after the lock sees
+# every append committed before the lock was granted: lock + read in one round trip.
+AUDIT_HEAD_POSTGRESQL = (
+    "CREATE OR REPLACE FUNCTION audit_head(lock_key bigint) RETURNS TABLE(head_id bigint, head_hash varchar) AS $$ "
+    "BEGIN PERFORM pg_advisory_xact_lock(lock_key); "
+    "RETURN QUERY SELECT a.id::bigint, a.hash FROM audit_events a ORDER BY a.id DESC LIMIT 1; "
+    "END; $$ LANGUAGE plpgsql VOLATILE")
+event.listen(AuditEvent.__table__, "after_create", DDL(AUDIT_HEAD_POSTGRESQL).execute_if(dialect="postgresql"))
 for _stmt in APPEND_ONLY_SQLITE:
     event.listen(AuditEvent.__table__, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))
 for _stmt in APPEND_ONLY_POSTGRESQL:

@@ -48,8 +48,12 @@ def _append(session: Session, events: list[dict[str, Any]]) -> None:
     if not events:
         return
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-    last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+        last = session.execute(text("SELECT head_id, head_hash FROM audit_head(:k)"), {"k": _LOCK_KEY}).first()
+    else:
+        # SQLite: a write that touches no row still takes the database's write lock, so no other writer can
+        # append between reading the head and inserting after it.
+        session.execute(text("UPDATE audit_events SET id = id WHERE 0"))
+        last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     next_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     for data in events:
         event = AuditEvent(id=next_id, prev_hash=prev, hash="", **data)
