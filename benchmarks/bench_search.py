@@ -24,6 +24,7 @@ import sqlite3
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -77,10 +78,18 @@ def build(n: int, seed: int, workdir: Path, workers: int = 2, baseline: bool = T
     engine = TantivyEngine(workdir / "tantivy", writer_threads=1)
     ctx = mp.get_context("fork")
     started = time.perf_counter()
+    in_flight = threading.BoundedSemaphore(2 * workers + 1)  # imap has no back-pressure of its own
+
+    def tasks():
+        for k in range(gen.n_chunks(n)):
+            in_flight.acquire()
+            yield (seed, k, n)
+
     with ctx.Pool(workers) as pool:
         def stream():
             nonlocal sql_time, count
-            for js, rows, readers in pool.imap(_work, [(seed, k, n) for k in range(gen.n_chunks(n))]):
+            for js, rows, readers in pool.imap(_work, tasks()):
+                in_flight.release()
                 t = time.perf_counter()
                 if baseline:
                     db.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
