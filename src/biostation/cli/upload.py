@@ -66,20 +66,21 @@ class UploadClient:
         self.show_progress = show_progress
         self._conn: http.client.HTTPConnection | None = None
 
-    def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def _retrying(self, attempt: Callable[[], httpx.Response]) -> httpx.Response:
         """Retry what a dropped connection or a restarting server interrupts; stop on a real refusal."""
         delay = 0.5
-        for attempt in range(self.retries + 1):
+        for n in range(self.retries + 1):
             try:
-                resp = self.http.request(method, url, **kwargs)
-            except httpx.TransportError:
-                if attempt == self.retries:
+                resp = attempt()
+            except (httpx.TransportError, OSError, http.client.HTTPException):
+                self._conn = None
+                if n == self.retries:
                     raise UploadFailed(f"the station at {self.http.base_url} cannot be reached; run the same "
                                        "command again to resume")
                 time.sleep(delay)
                 delay = min(delay * 2, 10)
                 continue
-            if resp.status_code >= 500 and attempt < self.retries:
+            if resp.status_code >= 500 and n < self.retries:
                 time.sleep(delay)
                 delay = min(delay * 2, 10)
                 continue
@@ -87,6 +88,9 @@ class UploadClient:
                 raise UploadFailed(_problem(resp))
             return resp
         raise UploadFailed("gave up after retries")  # pragma: no cover
+
+    def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self._retrying(lambda: self.http.request(method, url, **kwargs))
 
     def upload(self, local: Path, dataset: str, remote: str, on_progress: Callable[[int], None] | None = None,
                sha256: str | None = None) -> dict[str, Any]:
@@ -140,27 +144,14 @@ class UploadClient:
         path = f"{url.path.rstrip('/')}/api/uploads/{upload_id}/parts/{number}"
         headers = {"X-Part-Sha256": digest, "Content-Type": "application/octet-stream",
                    "Content-Length": str(len(data)), "Authorization": self.http.headers["Authorization"]}
-        delay = 0.5
-        for attempt in range(self.retries + 1):
-            try:
-                if self._conn is None:
-                    conn_cls = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-                    self._conn = conn_cls(url.hostname, url.port, timeout=600)
-                self._conn.request("PUT", path, body=data, headers=headers)
-                resp = self._conn.getresponse()
-                body = resp.read()
-            except (OSError, http.client.HTTPException):
-                self._conn = None
-                if attempt == self.retries:
-                    raise UploadFailed(f"the station at {self.http.base_url} cannot be reached; run the same "
-                                       "command again to resume")
-                time.sleep(delay)
-                delay = min(delay * 2, 10)
-                continue
-            if resp.status >= 500 and attempt < self.retries:
-                time.sleep(delay)
-                continue
-            if resp.status >= 400:
-                raise UploadFailed(_problem(httpx.Response(resp.status, content=body)))
-            return len(data)
-        raise UploadFailed("gave up after retries")  # pragma: no cover
+
+        def attempt() -> httpx.Response:
+            if self._conn is None:
+                conn_cls = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+                self._conn = conn_cls(url.hostname, url.port, timeout=600)
+            self._conn.request("PUT", path, body=data, headers=headers)
+            resp = self._conn.getresponse()
+            return httpx.Response(resp.status, content=resp.read())
+
+        self._retrying(attempt)
+        return len(data)
