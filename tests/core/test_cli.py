@@ -60,6 +60,20 @@ def test_upload_command_uploads_a_folder(station, people, dataset, tmp_path):
         files = httpx.get(f"{server.url}/api/datasets/{dataset}/files",
                           headers=people["owner"].headers).json()["items"]
         assert sorted(f["path"] for f in files) == ["reads/lane1/R1.fastq", "reads/lane1/R2.fastq"]
+        # A sha256sum manifest saves the client a pass; a wrong checksum in it is refused by the station.
+        import hashlib
+        good = folder / "lane1" / "R1.fastq"
+        manifest = folder / "SHA256SUMS"
+        manifest.write_text(f"{hashlib.sha256(good.read_bytes()).hexdigest()}  lane1/R1.fastq\n")
+        result = subprocess.run([sys.executable, "-m", "biostation.cli.main", "upload", str(good), "--dataset",
+                                 dataset, "--dest", "again/R1.fastq", "--checksums", str(manifest)], env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        manifest.write_text(f"{'0' * 64}  lane1/R1.fastq\n")
+        result = subprocess.run([sys.executable, "-m", "biostation.cli.main", "upload", str(good), "--dataset",
+                                 dataset, "--dest", "wrong/R1.fastq", "--checksums", str(manifest)], env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1 and "checksum_mismatch" in result.stderr
         # A wrong token is a clear error, not a traceback.
         env["BIOSTATION_TOKEN"] = "bst_wrong"
         result = subprocess.run([sys.executable, "-m", "biostation.cli.main", "upload", str(folder), "--dataset",

@@ -50,7 +50,8 @@ def read_checksums(path: Path) -> dict[str, str]:
 def _problem(resp: httpx.Response) -> str:
     try:
         body = resp.json()
-        errors = "; ".join(f"{e['field']}: {e['message_en']}" for e in body.get("errors", []))
+        errors = "; ".join(f"{e['field']} [{e['code']}]: {e['message_en']} {e.get('hint', '')}".strip()
+                           for e in body.get("errors", []))
         return f"{resp.status_code} {body.get('code')}: {body.get('title')} {errors} {body.get('hint', '')}".strip()
     except ValueError:
         return f"{resp.status_code}: {resp.text[:200]}"
