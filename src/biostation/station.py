@@ -60,6 +60,11 @@ class Station:
         from .qc.results import QCResultService
         return QCResultService(self)
 
+    @cached_property
+    def interop(self) -> Any:
+        from .interop.service import InteropService
+        return InteropService(self)
+
     # schema -------------------------------------------------------------------------------------------------
     def upgrade(self) -> None:
         """Bring the database schema to the newest migration (Alembic)."""
@@ -82,6 +87,7 @@ def import_models() -> None:
     from .accounts import models as _a  # noqa: F401
     from .audit import models as _au  # noqa: F401
     from .datasets import models as _d  # noqa: F401
+    from .interop import models as _io  # noqa: F401
     from .jobs import models as _j  # noqa: F401
     from .projects import models as _p  # noqa: F401
     from .qc import models as _qc  # noqa: F401
