@@ -86,6 +86,8 @@ def test_accession_lookup_jumps_to_record(engine):
 def test_typo_tolerance_for_long_words(engine):
     result = search(engine, "hepatocelular")
     assert result.fuzzy and D(1) in ids(result)
+    first = result.hits[ids(result).index(D(1))]
+    assert any("<mark>Hepatocellular</mark>" in s for s in first.snippets)
     assert search(engine, "carcinomma").total >= 1
     # short words are never fuzzy: "rise" must not find rice
     assert search(engine, "rise").total == 0
@@ -313,3 +315,9 @@ def test_rebuild_while_serving(make_engine):
     assert search(engine, "hepatocellular").total == 0
     assert ids(search(engine, "drought")) == [D(3)]
     assert engine.count() == 33
+
+
+def test_reserved_markers_grant_nothing(engine):
+    for marker in ("~restricted", "public@embargo"):
+        result = search(engine, HIDDEN_WORD, principals=frozenset({"public", marker}))
+        assert result.total == 0 and not ids(result)

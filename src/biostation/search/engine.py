@@ -16,7 +16,7 @@ from ..vocab import ACCESS_LEVELS, DATA_TYPES, MINISTRIES, RESEARCH_FIELDS
 from .analysis import analyse_word, en_tokens, has_hangul, ko_tokens
 from .model import FACETS, SORTS, FacetValue, SearchDoc, SearchQuery, SearchResult
 from .querylang import Clause, accession_of, parse
-from .prepare import norm_key
+from .prepare import RESERVED_PRINCIPALS, norm_key
 
 MAX_LIMIT = 1000
 FILTER_ALIASES = {"taxon": "organism", "organism": "organism", "term": "term", "ontology": "term"}
@@ -67,6 +67,15 @@ class Plan:
     now: int  # epoch seconds: embargoes lift when this passes their end
     en_terms: set[str] = field(default_factory=set)
     ko_terms: set[str] = field(default_factory=set)
+    fuzzy: dict[str, int] = field(default_factory=dict)  # stem -> edit distance, set on a typo-tolerant run
+
+    def fuzzy_stems(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in self.text:
+            if c.kind == "word" and not c.negate and not has_hangul(c.text) and fuzzy_distance(c.text):
+                for stem in en_tokens(c.text):
+                    out[stem] = fuzzy_distance(c.text)
+        return out
 
     @property
     def scored(self) -> bool:
@@ -117,6 +126,8 @@ def plan(query: SearchQuery) -> Plan:
     if errors:
         raise ValidationFailed(errors)
     text = [c for c in clauses if c.kind in ("word", "phrase")]
+    # Reserved markers are index internals, never something a caller can hold.
+    query.principals = frozenset(x for x in query.principals if x not in RESERVED_PRINCIPALS)
     p = Plan(query, text, fields, filters, accession_of(query.q), int(clock.now().timestamp()))
     for c in text:
         if c.negate:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from html import escape
 from typing import Iterable
 
-from .analysis import _stemmer, has_hangul, korean
+from .analysis import _stemmer, en_tokens_with_offsets, has_hangul, korean
 
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 
@@ -22,9 +22,30 @@ def _candidates(terms: frozenset[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, prefixes)) + r")[^\W_]*", re.I)
 
 
-def spans(text: str, en_terms: set[str], ko_terms: set[str]) -> list[tuple[int, int]]:
-    """Character spans of words whose analysed form is a query term (only candidate words are analysed)."""
+def within(a: str, b: str, limit: int) -> bool:
+    """Levenshtein distance of a and b is at most limit (the typo tolerance of fuzzy matching)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+        if min(cur) > limit:
+            return False
+        prev = cur
+    return prev[-1] <= limit
+
+
+def spans(text: str, en_terms: set[str], ko_terms: set[str],
+          fuzzy: dict[str, int] | None = None) -> list[tuple[int, int]]:
+    """Character spans of words whose analysed form is a query term (only candidate words are analysed);
+    with `fuzzy` ({stem: distance}), words within that distance of a stem count too."""
     found: list[tuple[int, int]] = []
+    if fuzzy:
+        for t, s, e in en_tokens_with_offsets(text):
+            if any(within(t, stem, d) for stem, d in fuzzy.items()):
+                found.append((s, e))
     if en_terms:
         for m in _candidates(frozenset(en_terms)).finditer(text):
             word = m.group(0).lower()
@@ -47,11 +68,12 @@ def spans(text: str, en_terms: set[str], ko_terms: set[str]) -> list[tuple[int, 
     return merged
 
 
-def snippet(text: str, en_terms: set[str], ko_terms: set[str], max_chars: int = 200) -> str | None:
+def snippet(text: str, en_terms: set[str], ko_terms: set[str], max_chars: int = 200,
+            fuzzy: dict[str, int] | None = None) -> str | None:
     """HTML-escaped fragment around the first match, matches wrapped in <mark>; None without a match."""
     if not text:
         return None
-    found = spans(text, en_terms, ko_terms)
+    found = spans(text, en_terms, ko_terms, fuzzy)
     if not found:
         return None
     start = max(0, found[0][0] - max_chars // 4)
@@ -73,10 +95,11 @@ def snippet(text: str, en_terms: set[str], ko_terms: set[str], max_chars: int = 
 
 
 def snippets_for(src: dict[str, str], en_terms: set[str], ko_terms: set[str],
-                 fields: Iterable[str] = ("title_en", "title_ko", "description_en", "description_ko")) -> list[str]:
+                 fields: Iterable[str] = ("title_en", "title_ko", "description_en", "description_ko"),
+                 fuzzy: dict[str, int] | None = None) -> list[str]:
     out = []
     for name in fields:
-        frag = snippet(src.get(name, ""), en_terms, ko_terms)
+        frag = snippet(src.get(name, ""), en_terms, ko_terms, fuzzy=fuzzy)
         if frag:
             out.append(frag)
     return out

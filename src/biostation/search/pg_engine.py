@@ -290,6 +290,7 @@ class PostgresEngine(SearchEngine):
         if result.total == 0 and p.scored and any(fuzzy_distance(c.text) for c in p.text if c.kind == "word"):
             fuzzy = self._fuzzy_terms(p)
             if fuzzy:
+                p.fuzzy = p.fuzzy_stems()
                 retry = self._run(p, fuzzy)
                 if retry.total:
                     retry.fuzzy = True
@@ -366,7 +367,7 @@ class PostgresEngine(SearchEngine):
         if isinstance(src, str):
             src = json.loads(src)
         title = src.get("title_en") or src.get("title_ko") or doc_id
-        snips = snippets_for(src, p.en_terms, p.ko_terms) if (snippets and p.query.snippets) else []
+        snips = snippets_for(src, p.en_terms, p.ko_terms, fuzzy=p.fuzzy) if (snippets and p.query.snippets) else []
         return Hit(doc_id, kind, score if math.isfinite(score) else 0.0, title, src.get("title_ko", ""), snips)
 
     def suggest(self, prefix: str, principals: Iterable[str], limit: int = 10) -> list[tuple[str, int]]:

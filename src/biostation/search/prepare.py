@@ -22,6 +22,10 @@ PUBLIC = "public"
 # "public" on a record still under embargo is indexed as this principal plus the embargo end, and a
 # query from a caller holding "public" matches it only once the end has passed.
 PUBLIC_AFTER_EMBARGO = "public@embargo"
+# Marks every record the public may not read now: lets an engine exclude the few restricted records
+# instead of intersecting with the many public ones. Never a principal a caller can hold.
+RESTRICTED = "~restricted"
+RESERVED_PRINCIPALS = frozenset({PUBLIC_AFTER_EMBARGO, RESTRICTED})
 _EPOCH = date(1970, 1, 1).toordinal()
 _ACC = re.compile(r"^BS[A-Z](\d{6,12})[0-9A-Z]$")
 
@@ -147,8 +151,11 @@ def prepare(doc: SearchDoc, ontology: Ontology = BUILTIN) -> Prepared:
 
     readers = list(dict.fromkeys(doc.readers))
     embargo = epoch_seconds(doc.embargo_until)
+    readers = [r for r in readers if r not in RESERVED_PRINCIPALS]
     if embargo and PUBLIC in readers:
         readers = [PUBLIC_AFTER_EMBARGO if r == PUBLIC else r for r in readers]
+    if PUBLIC not in readers:
+        readers.append(RESTRICTED)
     dkey = date_key(doc.published, doc.kind, doc.id)
     suggest = list(dict.fromkeys(
         [w.lower() for w in re.findall(r"[^\W_]{3,}", doc.title_en)] + [t for t in title_ko if len(t) >= 2]

@@ -28,7 +28,7 @@ from .cursor import decode as decode_cursor, encode as encode_cursor
 from .highlight import snippets_for
 from .model import FACETS, Hit, SearchDoc, SearchQuery, SearchResult
 from .ontology import BUILTIN, Ontology
-from .prepare import PUBLIC, PUBLIC_AFTER_EMBARGO, Prepared, prepare
+from .prepare import PUBLIC, PUBLIC_AFTER_EMBARGO, RESTRICTED, Prepared, prepare
 
 TEXT_FIELDS = ("title", "body", "onto")
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search-agg")
@@ -288,14 +288,28 @@ class TantivyEngine(SearchEngine):
     def _term(self, field: str, value: Any) -> Query:
         return Query.term_query(self.schema, field, value)
 
-    def _access(self, plan_: Plan) -> Query:
+    def _access(self, plan_: Plan) -> tuple[list[Query], list[Query]]:
+        """(required, excluded) clauses that limit a query to what the caller may read.
+
+        Most records are public, so for a caller holding "public" the rule is written as an exclusion
+        of the restricted records this caller holds no principal for: intersecting with the short
+        restricted list costs far less than with the long public one. Other callers get the plain
+        "readers contains one of my principals" clause."""
         principals = sorted(set(plan_.query.principals))
-        parts = [Query.term_set_query(self.schema, "readers", principals)] if principals else []
+        lifted = _and([self._term("readers", PUBLIC_AFTER_EMBARGO),
+                       Query.range_query(self.schema, "embargo_until", FieldType.Integer, upper_bound=plan_.now)])
         if PUBLIC in principals:
-            parts.append(_and([
-                self._term("readers", PUBLIC_AFTER_EMBARGO),
-                Query.range_query(self.schema, "embargo_until", FieldType.Integer, upper_bound=plan_.now)]))
-        return Query.const_score_query(_or(parts), 0.0) if parts else Query.empty_query()
+            mine = [self._term("readers", x) for x in principals if x != PUBLIC] + [lifted]
+            hidden = Query.boolean_query([(Occur.Must, self._term("readers", RESTRICTED))]
+                                         + [(Occur.MustNot, q) for q in mine])
+            return [], [hidden]
+        if not principals:
+            return [Query.empty_query()], []
+        return [Query.const_score_query(Query.term_set_query(self.schema, "readers", principals), 0.0)], []
+
+    def _access_query(self, p: Plan) -> Query:
+        required, excluded = self._access(p)
+        return self._combine(None, required, excluded)
 
     def _text_term(self, lang: str, fields: tuple[str, ...], term: str, fuzzy: int) -> Query:
         subs = []
@@ -369,23 +383,26 @@ class TantivyEngine(SearchEngine):
         searcher = self._fresh()
         access = self._access(p)
         if p.accession and not query.cursor:
-            found = searcher.search(_and([self._term("id", p.accession), access]), 1, count=False)
+            found = searcher.search(self._combine(self._term("id", p.accession), *access), 1, count=False)
             if found.hits:
                 hit = self._hit(searcher, found.hits[0][1], 1.0, p, snippets=False)
                 return SearchResult([hit], {}, 1, None, redirect=hit.id)
         result = self._run(searcher, p, access, fuzzy=False)
         if result.total == 0 and p.scored and any(fuzzy_distance(c.text) for c in p.text if c.kind == "word"):
+            p.fuzzy = p.fuzzy_stems()
             fuzzy_result = self._run(searcher, p, access, fuzzy=True)
             if fuzzy_result.total:
                 fuzzy_result.fuzzy = True
                 return fuzzy_result
         return result
 
-    def _run(self, searcher: tantivy.Searcher, p: Plan, access: Query, fuzzy: bool) -> SearchResult:
+    def _run(self, searcher: tantivy.Searcher, p: Plan, access: tuple[list[Query], list[Query]],
+             fuzzy: bool) -> SearchResult:
         q = p.query
         text, required, must_not = self._base(p, fuzzy)
         filters = {name: Query.const_score_query(self._constraint(c), 0.0) for name, c in p.filters.items()}
-        required = [access] + required
+        required = access[0] + required
+        must_not = access[1] + must_not
         full = self._combine(text, required + list(filters.values()), must_not)
 
         # Facet counts: one aggregation for the facets without an active filter, one per facet with a
@@ -475,7 +492,7 @@ class TantivyEngine(SearchEngine):
         doc = doc or searcher.doc(addr)
         src = json.loads(bytes(doc.get_first("src")).decode())
         title = src.get("title_en") or src.get("title_ko") or doc.get_first("id")
-        snips = snippets_for(src, p.en_terms, p.ko_terms) if (snippets and p.query.snippets) else []
+        snips = snippets_for(src, p.en_terms, p.ko_terms, fuzzy=p.fuzzy) if (snippets and p.query.snippets) else []
         return Hit(doc.get_first("id"), doc.get_first("kind"), score, title, src.get("title_ko", ""), snips)
 
     def suggest(self, prefix: str, principals: Iterable[str], limit: int = 10) -> list[tuple[str, int]]:
@@ -486,6 +503,6 @@ class TantivyEngine(SearchEngine):
 
         p = plan(_Q(principals=frozenset(principals)))
         searcher = self._fresh()
-        rows = searcher.terms_with_prefix("suggest", prefix, filter_query=self._access(p), limit=limit)
+        rows = searcher.terms_with_prefix("suggest", prefix, filter_query=self._access_query(p), limit=limit)
         return [(t, int(n)) for t, n in rows if n > 0]
 
