@@ -56,6 +56,11 @@ class Station:
         return UploadService(self)
 
     @cached_property
+    def access(self) -> Any:
+        from .access.service import AccessService
+        return AccessService(self)
+
+    @cached_property
     def qc(self) -> Any:
         from .qc.results import QCResultService
         return QCResultService(self)
@@ -84,6 +89,7 @@ class Station:
 
 def import_models() -> None:
     """Import every domain's models so the metadata knows every table."""
+    from .access import models as _ac  # noqa: F401
     from .accounts import models as _a  # noqa: F401
     from .audit import models as _au  # noqa: F401
     from .datasets import models as _d  # noqa: F401

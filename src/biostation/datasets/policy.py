@@ -1,14 +1,26 @@
-"""Who may do what with a dataset, as small rules; the same rules give the list filter.
+"""Who may do what with a dataset. The rules live in ``biostation.access.policy`` (one place for answers,
+list filters and search principals); this module is the datasets service's view of them.
 
-Access levels beyond 'open' (embargo, controlled, private) decide file reads here too, so the
-download path, previews and QC reports all ask the same question.
+Access levels (open, embargoed, controlled, private), colleagues, reviewer links, grants and emergencies
+all decide file reads here too, so the download path, previews and QC reports ask the same question.
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select, true
+from typing import Any
 
+from sqlalchemy import ColumnElement
+
+from ..access import policy as access
+from ..access.policy import Decision, Subject
 from ..identity import Identity
-from .models import Dataset, DatasetMember, DatasetVersion
+from .models import Dataset, DatasetVersion
+
+__all__ = ["Decision", "Subject", "subject", "is_owner", "is_staff", "sees_drafts", "can_read_metadata",
+           "can_read_files", "can_edit", "can_edit_subject", "can_publish", "list_filter"]
+
+
+def subject(uow: Any, identity: Identity, dataset: Dataset) -> Subject:
+    return Subject(uow, identity, dataset)
 
 
 def is_owner(identity: Identity, dataset: Dataset, co_owner_ids: set[int]) -> bool:
@@ -16,33 +28,36 @@ def is_owner(identity: Identity, dataset: Dataset, co_owner_ids: set[int]) -> bo
 
 
 def is_staff(identity: Identity) -> bool:
-    return identity.has_role("curator", "operator")
+    return not access.is_reviewer(identity) and identity.has_role("curator", "operator")
 
 
-def can_read_metadata(identity: Identity, dataset: Dataset, version: DatasetVersion, co_owner_ids: set[int]) -> bool:
-    return version.state == "published" or is_owner(identity, dataset, co_owner_ids) or is_staff(identity)
+def sees_drafts(s: Subject) -> bool:
+    return access.sees_drafts(s)
 
 
-def can_read_files(identity: Identity, dataset: Dataset, version: DatasetVersion, co_owner_ids: set[int]) -> bool:
-    if is_owner(identity, dataset, co_owner_ids) or is_staff(identity):
-        return True
-    return version.state == "published" and dataset.access_level == "open"
+def can_read_metadata(s: Subject, version: DatasetVersion | None) -> Decision:
+    return access.read_metadata(s, version)
+
+
+def can_read_files(s: Subject, version: DatasetVersion | None) -> Decision:
+    return access.read_files(s, version)
 
 
 def can_edit(identity: Identity, dataset: Dataset, co_owner_ids: set[int]) -> bool:
-    return is_owner(identity, dataset, co_owner_ids) or is_staff(identity)
+    """Owners and co-owners; curators and operators too, except in a private ('My Lab Data') dataset."""
+    if identity.is_system or is_owner(identity, dataset, co_owner_ids):
+        return True
+    return is_staff(identity) and dataset.access_level != "private"
 
 
-def can_publish(identity: Identity, dataset: Dataset, co_owner_ids: set[int], self_publish: bool) -> bool:
-    return is_staff(identity) or (self_publish and is_owner(identity, dataset, co_owner_ids))
+def can_edit_subject(s: Subject) -> Decision:
+    return access.edit(s)
 
 
-def list_filter(identity: Identity) -> ColumnElement[bool]:
-    """SQL condition for the datasets a caller may see in a list (the same rule as can_read_metadata)."""
-    if is_staff(identity):
-        return true()
-    published = Dataset.latest_published.is_not(None)
-    if identity.user_id is None:
-        return published
-    member_of = select(DatasetMember.dataset_id).where(DatasetMember.user_id == identity.user_id)
-    return or_(published, Dataset.owner_id == identity.user_id, Dataset.id.in_(member_of))
+def can_publish(s: Subject, self_publish: bool) -> Decision:
+    return access.publish(s, self_publish)
+
+
+def list_filter(uow: Any, identity: Identity) -> ColumnElement[bool]:
+    """SQL condition for the datasets a caller may see in a list (the same rules as can_read_metadata)."""
+    return access.list_filter(uow, identity)

@@ -74,17 +74,14 @@ class DatasetService:
         """The version asked for, or the newest one the caller may read; 404 for anything unreadable."""
         dataset, acc_version = self._load(uow, accession)
         version = version or acc_version
-        owners = self.co_owner_ids(uow, dataset)
+        subject = policy.subject(uow, identity, dataset)
         if version is not None:
             ver = self._version(uow, dataset, version)
-        elif policy.is_owner(identity, dataset, owners) or policy.is_staff(identity):
-            ver = self._latest(uow, dataset)
-        elif dataset.latest_published is not None:
-            ver = self._version(uow, dataset, dataset.latest_published)
         else:
-            ver = self._latest(uow, dataset)
-        allowed = ver is not None and policy.can_read_metadata(identity, dataset, ver, owners)
-        require(self.station, identity, allowed, "read", "dataset", accession, hide=True)
+            ver = self.station.access.visible_version(uow, subject)
+        decision = policy.can_read_metadata(subject, ver)
+        require(self.station, identity, bool(decision), "read", "dataset", accession, hide=True)
+        self.station.access.record_read(uow, identity, subject, decision, "dataset.read", {"version": ver.number})
         return dataset, ver
 
     # create and edit ----------------------------------------------------------------------------------------
@@ -109,11 +106,10 @@ class DatasetService:
     def editable_draft(self, uow: UnitOfWork, identity: Identity, accession: str) -> tuple[Dataset, DatasetVersion]:
         """The draft to change; a published latest version gets a new draft that copies it."""
         dataset, _ = self._load(uow, accession)
-        owners = self.co_owner_ids(uow, dataset)
-        readable = policy.can_read_metadata(identity, dataset, self._latest(uow, dataset), owners) or \
-            dataset.latest_published is not None
-        require(self.station, identity, policy.can_edit(identity, dataset, owners), "edit", "dataset", accession,
-                hide=not readable)
+        subject = policy.subject(uow, identity, dataset)
+        allowed = bool(policy.can_edit_subject(subject))
+        require(self.station, identity, allowed, "edit", "dataset", accession,
+                hide=not allowed and not self.station.access.readable(uow, subject))
         latest = self._latest(uow, dataset)
         if latest.state == "draft":
             return dataset, latest
@@ -177,10 +173,14 @@ class DatasetService:
 
     def publish(self, uow: UnitOfWork, identity: Identity, accession: str) -> tuple[Dataset, DatasetVersion]:
         dataset, _ = self._load(uow, accession)
-        owners = self.co_owner_ids(uow, dataset)
-        require(self.station, identity,
-                policy.can_publish(identity, dataset, owners, self.station.config.self_publish),
-                "publish", "dataset", accession)
+        subject = policy.subject(uow, identity, dataset)
+        allowed = bool(policy.can_publish(subject, self.station.config.self_publish))
+        if not allowed and dataset.access_level == "private" and policy.can_edit_subject(subject):
+            raise Conflict("private_dataset", "A private ('My Lab Data') dataset is never published.",
+                           "비공개(내 연구실 데이터) 데이터셋은 공개할 수 없습니다.",
+                           "Change its access level first: PUT /api/access/datasets/{accession}.")
+        require(self.station, identity, allowed, "publish", "dataset", accession,
+                hide=not allowed and not self.station.access.readable(uow, subject))
         latest = self._latest(uow, dataset)
         if latest.state != "submitted":
             raise Conflict("not_submitted", f"Version {latest.number} is {latest.state}; submit it first.",
@@ -188,6 +188,7 @@ class DatasetService:
                            "POST /api/datasets/{accession}/submit, then publish.")
         latest.state, latest.published_at = "published", now()
         dataset.latest_published = latest.number
+        self.station.access.after_publish(uow, identity, dataset, latest)
         record(uow, identity, "dataset.publish", "dataset", self.accession(dataset), {"version": latest.number})
         self.station.jobs.emit(uow, "dataset.published", {"dataset_id": dataset.id, "version": latest.number})
         return dataset, latest
@@ -203,7 +204,7 @@ class DatasetService:
     # lists --------------------------------------------------------------------------------------------------
     def list(self, uow: UnitOfWork, identity: Identity, *, cursor: str | None = None, limit: int | None = None,
              project: str | None = None) -> Page:
-        q = select(Dataset).where(policy.list_filter(identity))
+        q = select(Dataset).where(policy.list_filter(uow, identity))
         if project:
             q = q.where(Dataset.project_id == accessions.parse(project, "project", "project")[1])
         return paginate(uow.session, q, Dataset.id, cursor, limit or self.station.config.page_size_default,
@@ -284,17 +285,20 @@ class DatasetService:
         _, number, _ = accessions.parse(file_accession, "file")
         f = uow.session.get(DatasetFile, number)
         dataset = uow.session.get(Dataset, f.dataset_id) if f else None
-        allowed = False
+        decision = policy.Decision(False)
         if f is not None:
-            owners = self.co_owner_ids(uow, dataset)
+            subject = policy.subject(uow, identity, dataset)
             versions = uow.session.scalars(
                 select(DatasetVersion).join(ManifestEntry, ManifestEntry.version_id == DatasetVersion.id)
                 .where(ManifestEntry.file_id == f.id))
-            allowed = any(policy.can_read_files(identity, dataset, v, owners) for v in versions)
-        require(self.station, identity, allowed, "download", "file", file_accession, hide=True)
+            for v in versions:
+                decision = policy.can_read_files(subject, v)
+                if decision:
+                    break
+        require(self.station, identity, bool(decision), "download", "file", file_accession, hide=True)
         blob = uow.session.get(Blob, f.sha256)
-        if dataset.access_level != "open":
-            record(uow, identity, "file.read", "file", file_accession, {"dataset": self.accession(dataset)})
+        self.station.access.record_read(uow, identity, subject, decision, "file.read",
+                                        {"file": file_accession, "path": f.path})
         return FileHandle(accession=file_accession, dataset=self.accession(dataset), path=f.path, size=f.size,
                           sha256=f.sha256, md5=blob.md5, key=blob_key(f.sha256))
 
