@@ -46,7 +46,10 @@ class OaiRecord(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     datestamp: Mapped[datetime]
     deleted: Mapped[bool] = mapped_column(default=False)
+    sets: Mapped[list] = mapped_column(default=list)
     doc: Mapped[dict | None] = mapped_column(nullable=True)
+    xml_dc: Mapped[str | None] = mapped_column(Text, nullable=True)  # rendered once per change, not per request
+    xml_datacite: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class OaiSetMember(Base):

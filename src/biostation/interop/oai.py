@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from urllib.parse import urlparse
 
 from lxml import etree
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, literal, select, tuple_
 
 from .. import accessions
 from ..clock import now
@@ -122,6 +122,7 @@ class Provider:
         self.repo = repository_id(cfg.effective_base_url)
         self.page_size = cfg.oai_page_size
         self.symbol = cfg.datacite_user or "BIOSTATION"
+        self.parser = etree.XMLParser(remove_blank_text=True, huge_tree=True)
 
     def respond(self, params: Iterable[tuple[str, str]]) -> bytes:
         pairs = list(params)
@@ -199,8 +200,8 @@ class Provider:
     def _GetRecord(self, body: etree._Element, args: dict[str, str]) -> None:
         prefix = self._prefix(args["metadataPrefix"])
         rec = self._record_by_identifier(args["identifier"])
-        self._append(body, rec.id, rec.dataset_id, rec.datestamp, rec.deleted, rec.doc, prefix, True,
-                     self._sets_of([rec.id]).get(rec.id, []))
+        xml = rec.xml_dc if prefix == "oai_dc" else rec.xml_datacite
+        self._append(body, rec.dataset_id, rec.datestamp, rec.deleted, xml, prefix, True, rec.sets or [])
 
     def _ListIdentifiers(self, body: etree._Element, args: dict[str, str]) -> None:
         self._list(body, args, False)
@@ -228,16 +229,6 @@ class Provider:
             raise OaiError("idDoesNotExist", f"No record has the identifier '{identifier}'.")
         return rec
 
-    def _sets_of(self, record_ids: list[int]) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
-        if not record_ids:
-            return out
-        with self.station.uow() as uow:
-            for rid, spec in uow.session.execute(select(OaiSetMember.record_id, OaiSetMember.set_spec).where(
-                    OaiSetMember.record_id.in_(record_ids)).order_by(OaiSetMember.record_id, OaiSetMember.set_spec)):
-                out.setdefault(rid, []).append(spec)
-        return out
-
     def _list(self, body: etree._Element, args: dict[str, str], with_metadata: bool) -> None:
         if "resumptionToken" in args:
             state = decode_token(args["resumptionToken"])
@@ -258,14 +249,13 @@ class Provider:
                 raise OaiError("noRecordsMatch", f"There is no set '{spec}'; ListSets names them all.")
             state = {"m": prefix, "s": spec, "f": lo.isoformat() if lo else None,
                      "u": hi.isoformat() if hi else None, "d": "0001-01-01T00:00:00+00:00", "i": 0, "c": 0}
-        rows, total = self._page(state)
+        rows, total = self._page(state, with_metadata)
         if not rows:
             raise OaiError("noRecordsMatch", "No record matches the arguments.")
         more = len(rows) > self.page_size
         rows = rows[:self.page_size]
-        sets = self._sets_of([r[0] for r in rows])
-        for rid, dataset_id, datestamp, deleted, doc in rows:
-            self._append(body, rid, dataset_id, datestamp, deleted, doc, state["m"], with_metadata, sets.get(rid, []))
+        for _rid, dataset_id, datestamp, deleted, sets, xml in rows:
+            self._append(body, dataset_id, datestamp, deleted, xml, state["m"], with_metadata, sets or [])
         cursor = state["c"]
         if total is None:
             total = state.get("n")
@@ -278,26 +268,28 @@ class Provider:
                 token.text = encode_token({**state, "d": last[2].isoformat(), "i": last[0],
                                            "c": cursor + len(rows), "n": total})
 
-    def _page(self, state: dict[str, Any]) -> tuple[list[tuple], int | None]:
+    def _page(self, state: dict[str, Any], with_metadata: bool) -> tuple[list[tuple], int | None]:
         """One keyset page (page_size + 1 rows, to know whether more follow); the size on the first page only."""
         after_d = datetime.fromisoformat(state["d"])
         after_i = state["i"]
+        xml = OaiRecord.xml_dc if state["m"] == "oai_dc" else OaiRecord.xml_datacite
+        cols = [OaiRecord.id, OaiRecord.dataset_id, OaiRecord.datestamp, OaiRecord.deleted, OaiRecord.sets,
+                xml if with_metadata else literal(None).label("xml")]
         if state.get("s"):
             m = OaiSetMember
             key_d, key_i = m.datestamp, m.record_id
-            base = select(OaiRecord.id, OaiRecord.dataset_id, OaiRecord.datestamp, OaiRecord.deleted, OaiRecord.doc) \
-                .join(m, m.record_id == OaiRecord.id).where(m.set_spec == state["s"])
+            base = select(*cols).join(m, m.record_id == OaiRecord.id).where(m.set_spec == state["s"])
             count = select(func.count()).select_from(m).where(m.set_spec == state["s"])
         else:
             key_d, key_i = OaiRecord.datestamp, OaiRecord.id
-            base = select(OaiRecord.id, OaiRecord.dataset_id, OaiRecord.datestamp, OaiRecord.deleted, OaiRecord.doc)
+            base = select(*cols)
             count = select(func.count()).select_from(OaiRecord)
         conds = []
         if state.get("f"):
             conds.append(key_d >= datetime.fromisoformat(state["f"]))
         if state.get("u"):
             conds.append(key_d < datetime.fromisoformat(state["u"]))
-        keyset = or_(key_d > after_d, and_(key_d == after_d, key_i > after_i))
+        keyset = tuple_(key_d, key_i) > tuple_(after_d, after_i)  # a row value: one index range on both engines
         with self.station.uow() as uow:
             rows = uow.session.execute(base.where(*conds, keyset).order_by(key_d, key_i)
                                        .limit(self.page_size + 1)).all()
@@ -306,21 +298,25 @@ class Provider:
                 total = uow.session.scalar(count.where(*conds))
         return [tuple(r) for r in rows], total
 
-    def _append(self, body: etree._Element, rid: int, dataset_id: int, datestamp: datetime, deleted: bool,
-                doc: dict | None, prefix: str, with_metadata: bool, sets: list[str]) -> None:
+    def _append(self, body: etree._Element, dataset_id: int, datestamp: datetime, deleted: bool,
+                xml: str | None, prefix: str, with_metadata: bool, sets: list[str]) -> None:
         parent = etree.SubElement(body, f"{{{OAI_NS}}}record") if with_metadata else body
         header = etree.SubElement(parent, f"{{{OAI_NS}}}header")
-        if deleted or doc is None:
+        if deleted:
             header.set("status", "deleted")
         etree.SubElement(header, f"{{{OAI_NS}}}identifier").text = oai_identifier(self.repo, dataset_id)
         etree.SubElement(header, f"{{{OAI_NS}}}datestamp").text = stamp(datestamp)
         for spec in sets:
             etree.SubElement(header, f"{{{OAI_NS}}}setSpec").text = spec
-        if with_metadata and not deleted and doc is not None:
+        if with_metadata and not deleted:
             meta = etree.SubElement(parent, f"{{{OAI_NS}}}metadata")
-            if prefix == "oai_dc":
-                meta.append(formats.oai_dc_element(doc))
-            elif prefix == "oai_datacite":
-                meta.append(formats.oai_datacite_element(doc["datacite"], self.symbol))
+            fragment = etree.fromstring(xml, self.parser)
+            if prefix == "oai_datacite":
+                wrapper = etree.SubElement(meta, f"{{{formats.OAI_DATACITE_NS}}}oai_datacite",
+                                           nsmap={None: formats.OAI_DATACITE_NS, "xsi": XSI})
+                wrapper.set(f"{{{XSI}}}schemaLocation", f"{formats.OAI_DATACITE_NS} {formats.OAI_DATACITE_XSD}")
+                etree.SubElement(wrapper, f"{{{formats.OAI_DATACITE_NS}}}schemaVersion").text = "4"
+                etree.SubElement(wrapper, f"{{{formats.OAI_DATACITE_NS}}}datacentreSymbol").text = self.symbol
+                etree.SubElement(wrapper, f"{{{formats.OAI_DATACITE_NS}}}payload").append(fragment)
             else:
-                meta.append(formats.datacite_element(doc["datacite"]))
+                meta.append(fragment)

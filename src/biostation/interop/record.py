@@ -256,4 +256,4 @@ def set_specs(doc: dict[str, Any]) -> list[str]:
     out = [f"field:{st['research_field']}"] + [f"type:{t}" for t in st["data_types"]]
     if st.get("ministry"):
         out.append(f"ministry:{st['ministry']}")
-    return sorted(set(out))
+    return sorted(set(out) | {spec.split(":", 1)[0] for spec in out})  # and each parent set

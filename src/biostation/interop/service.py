@@ -34,6 +34,15 @@ log = logging.getLogger("biostation.interop")
 BATCH = 500
 
 
+def _rendered(doc: dict[str, Any]) -> dict[str, str]:
+    """The record's XML, serialised once when it changes, so an OAI page only splices stored fragments."""
+    from lxml import etree
+
+    from . import formats
+    return {"xml_dc": etree.tostring(formats.oai_dc_element(doc), encoding="unicode"),
+            "xml_datacite": etree.tostring(formats.datacite_element(doc["datacite"]), encoding="unicode")}
+
+
 class InteropService:
     def __init__(self, station: Any):
         self.station = station
@@ -226,12 +235,15 @@ class InteropService:
                 rec = existing.pop(src["dataset_id"], None)
                 if rec is None:
                     rec = OaiRecord(dataset_id=src["dataset_id"], version=src["version"], datestamp=stamp_now,
-                                    deleted=False, doc=doc)
+                                    deleted=False, doc=doc, sets=set_specs(doc), **_rendered(doc))
                     uow.session.add(rec)
                     new_records.append((rec, set_specs(doc)))
                     counts["added"] += 1
                 elif rec.deleted or rec.doc != doc or rec.version != src["version"]:
                     rec.version, rec.doc, rec.deleted, rec.datestamp = src["version"], doc, False, stamp_now
+                    rec.sets = set_specs(doc)
+                    for key, value in _rendered(doc).items():
+                        setattr(rec, key, value)
                     self._reset_sets(uow, rec.id, set_specs(doc), stamp_now)
                     counts["changed"] += 1
                 else:

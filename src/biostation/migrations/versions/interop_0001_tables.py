@@ -89,7 +89,10 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('datestamp', biostation.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('sets', sa.JSON(), nullable=False),
     sa.Column('doc', sa.JSON(), nullable=True),
+    sa.Column('xml_dc', sa.Text(), nullable=True),
+    sa.Column('xml_datacite', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_interop_oai_records_dataset_id_datasets')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_interop_oai_records')),
     sa.UniqueConstraint('dataset_id', name=op.f('uq_interop_oai_records_dataset_id'))
