@@ -56,6 +56,11 @@ class Station:
         return UploadService(self)
 
     @cached_property
+    def forms(self) -> Any:
+        from .forms.service import FormService
+        return FormService(self)
+
+    @cached_property
     def access(self) -> Any:
         from .access.service import AccessService
         return AccessService(self)
@@ -93,6 +98,7 @@ def import_models() -> None:
     from .accounts import models as _a  # noqa: F401
     from .audit import models as _au  # noqa: F401
     from .datasets import models as _d  # noqa: F401
+    from .forms import models as _f  # noqa: F401
     from .interop import models as _io  # noqa: F401
     from .jobs import models as _j  # noqa: F401
     from .projects import models as _p  # noqa: F401

@@ -22,3 +22,16 @@ def _fixed_clock():
     clock.reset()
 
 
+
+
+@pytest.fixture(autouse=True)
+def _no_station_for_the_cli(monkeypatch, tmp_path_factory):
+    """The forms CLI reads the station's database when the machine has one; tests say which one (or none)."""
+    from biostation.forms import cli
+
+    monkeypatch.setenv("BIOSTATION_DATA_DIR", str(tmp_path_factory.mktemp("no-station")))
+    monkeypatch.delenv("BIOSTATION_DATABASE_URL", raising=False)
+    monkeypatch.delenv("BIOSTATION_CONFIG", raising=False)
+    cli.set_registry(None)
+    yield
+    cli.set_registry(None)

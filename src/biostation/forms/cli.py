@@ -13,10 +13,10 @@ import typer
 import yaml
 
 from ..errors import StationError
-from .readers import UnreadableFile, read_records, sniff
+from .readers import SheetInfo, UnreadableFile
 from .registry import FormRegistry, default_registry
+from .submission import FormNotChosen, check_sheet, choose_form, report_json
 from .templates import write_template
-from .validate import validate_records
 
 app = typer.Typer(help="Standard registration forms / 표준 등록 양식", no_args_is_help=True)
 samples_app = typer.Typer(help="Bulk sample registration / 시료 일괄 등록", no_args_is_help=True)
@@ -29,14 +29,60 @@ def _samples() -> None:
     """Bulk sample registration / 시료 일괄 등록 (a group, so `samples validate` stays a subcommand)."""
 
 
-def set_registry(registry: FormRegistry) -> None:
-    """The core passes a registry that includes the versions stored in its database."""
+def set_registry(registry: FormRegistry | None) -> None:
+    """Use this registry (None: look for the station's database again on next use)."""
     global _registry
     _registry = registry
 
 
 def _reg() -> FormRegistry:
-    return _registry or default_registry()
+    """The station's forms (packaged + the versions in its database) when this machine has a station;
+    the packaged forms otherwise (a depositor checking a sheet on a laptop)."""
+    global _registry
+    if _registry is None:
+        _registry = _station_registry() or default_registry()
+    return _registry
+
+
+def _station_configured() -> bool:
+    from ..cli import main as cli_main
+    from ..config import ConfigError, load_config
+
+    try:
+        config = load_config(cli_main._state.get("overrides", {}))
+    except ConfigError:
+        return False
+    return bool(config.database_url) or (config.data_path / "station.db").exists()
+
+
+def _station_registry() -> FormRegistry | None:
+    if not _station_configured():
+        return None
+    from ..cli import main as cli_main
+
+    st = None
+    try:
+        st = cli_main.station()
+        return st.forms.registry()
+    except Exception as exc:  # noqa: BLE001 - the packaged forms still work; say why the stored ones are missing
+        typer.echo(f"note: the station database could not be read ({exc.__class__.__name__}); using the packaged "
+                   "forms only. Run `biostation db upgrade`.", err=True)
+        return None
+    finally:
+        if st is not None:
+            st.close()
+
+
+def _identity(st, username: str | None):
+    """Who a CLI change is recorded as: a named curator's account, or the system."""
+    from ..identity import SYSTEM
+
+    if not username:
+        return SYSTEM
+    from ..accounts.service import identity_for
+
+    with st.uow() as uow:
+        return identity_for(st.accounts.get_user(uow, username), via="cli")
 
 
 def _usage(message_en: str, message_ko: str, hint: str) -> None:
@@ -46,15 +92,9 @@ def _usage(message_en: str, message_ko: str, hint: str) -> None:
 
 def _form(form_id: str, version: str | None = None):
     try:
-        return _reg().get(form_id, version)
-    except StationError:
-        known = [f.id for f in _reg().list()]
-        import difflib
-
-        close = difflib.get_close_matches(form_id, known, n=3, cutoff=0.5)
-        _usage(f"unknown form {form_id}" + (f"@{version}" if version else ""),
-               f"양식 {form_id}을(를) 찾을 수 없습니다",
-               (f"did you mean {', '.join(close)}? " if close else "") + "List forms with `biostation forms list`.")
+        return choose_form(_reg(), SheetInfo("tsv"), form_id, version)
+    except FormNotChosen as exc:
+        _usage(exc.message_en, exc.message_ko, exc.hint)
 
 
 @app.command("list")
@@ -120,27 +160,61 @@ def template(form_id: str = typer.Argument(..., metavar="FORM"),
 @app.command("check")
 def check_definition(path: Path = typer.Argument(..., help="YAML or JSON form document")) -> None:
     """Check a curator's form document before it is added (same checks as adding it)."""
+    doc = _read_document(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        _usage(f"cannot read {path}: {exc}", f"{path}을(를) 읽을 수 없습니다", "Give a YAML or JSON file.")
-    try:
-        form = _scratch_registry().add_version(doc)
+        form = _reg().copy().add_version(doc)
     except StationError as exc:
         typer.echo(json.dumps(exc.problem(), ensure_ascii=False, indent=2))
         raise typer.Exit(1)
     typer.echo(f"ok: {form.key} ({len(form.sample.fields)} sample fields, digest {form.digest[:12]})")
 
 
-def _scratch_registry() -> FormRegistry:
-    """A copy of the registry to try a document on without adding it (a dry run of add_version)."""
-    scratch = FormRegistry()
-    current = _reg()
-    for f in current.list(include_deprecated=True):
-        for v in current.versions(f.id):
-            if v.id not in scratch or v.version not in {x.version for x in scratch.versions(v.id)}:
-                scratch.add_version(v.document)
-    return scratch
+def _read_document(path: Path) -> dict:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        _usage(f"cannot read {path}: {exc}", f"{path}을(를) 읽을 수 없습니다", "Give a YAML or JSON file.")
+
+
+def _station_change(action, as_user: str | None) -> None:
+    """Run a change on the station database as the given curator (or the system), printing errors as JSON."""
+    from ..cli import main as cli_main
+
+    st = cli_main.station()
+    try:
+        identity = _identity(st, as_user)
+        with st.uow() as uow:
+            message = action(st, uow, identity)
+    except StationError as exc:
+        typer.echo(json.dumps(exc.problem(), ensure_ascii=False, indent=2), err=True)
+        raise typer.Exit(1)
+    finally:
+        st.close()
+    set_registry(None)
+    typer.echo(message)
+
+
+@app.command("add")
+def add(path: Path = typer.Argument(..., metavar="FILE", help="YAML or JSON form document"),
+        as_user: Optional[str] = typer.Option(None, "--as", help="curator account the change is recorded for")) -> None:
+    """Add a form version to the station (a curator's change, no release needed); versions never change."""
+    doc = _read_document(path)
+
+    def action(st, uow, identity) -> str:
+        form, created = st.forms.add_version(uow, identity, doc)
+        return (f"added {form.key} (digest {form.digest[:12]})" if created
+                else f"{form.key} is already there with the same content; nothing changed")
+    _station_change(action, as_user)
+
+
+@app.command("deprecate")
+def deprecate(form_id: str = typer.Argument(..., metavar="FORM"), version: str = typer.Argument(..., metavar="VERSION"),
+              as_user: Optional[str] = typer.Option(None, "--as", help="curator account the change is recorded for")) -> None:
+    """Deprecate a form version: samples keep it, new samples can no longer choose it."""
+    def action(st, uow, identity) -> str:
+        form = st.forms.deprecate(uow, identity, form_id, version)
+        return f"{form.key} is deprecated"
+    _station_change(action, as_user)
 
 
 @samples_app.command("validate")
@@ -153,29 +227,11 @@ def validate(file: Path = typer.Argument(..., metavar="FILE"),
     if not file.exists():
         _usage(f"file not found: {file}", f"파일이 없습니다: {file}", "Check the path.")
     try:
-        info = sniff(file)
-    except UnreadableFile as exc:
-        _usage(exc.message_en, exc.message_ko, exc.hint)
-    form = None
-    if form_id:
-        form = _form(form_id, version)
-    elif info.form_id:
-        form = _form(info.form_id)
-    elif info.package:
-        form = _reg().for_package(info.package)
-        if form is None:
-            _usage(f"the file names BioSample package '{info.package}', which has no form here",
-                   f"파일의 BioSample 패키지 '{info.package}'에 맞는 양식이 없습니다",
-                   "Give --form FORM (see `biostation forms list`).")
-    if form is None:
-        _usage("no form given and none named in the file", "양식이 지정되지 않았고 파일에도 없습니다",
-               "Give --form FORM, e.g. --form infectious_disease.genome_omics (see `biostation forms list`).")
-    try:
-        report = validate_records(form, read_records(file, fmt or info.format), source=file.name)
-    except UnreadableFile as exc:
+        form, report = check_sheet(_reg(), file, form_id=form_id, version=version, fmt=fmt, source=file.name)
+    except (UnreadableFile, FormNotChosen) as exc:
         _usage(exc.message_en, exc.message_ko, exc.hint)
     if as_json:
-        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str))
+        typer.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2, default=str))
     else:
         state = "valid / 적합" if report.valid else "invalid / 부적합"
         typer.echo(f"{file.name}: {report.records} records, {len(report.errors)} errors, "

@@ -18,12 +18,18 @@ from ..errors import StationError
 FORMATS = ("tsv", "xlsx", "biosample_xml", "biosample_tsv")
 _PACKAGE_IN_TEXT = re.compile(r"\b([A-Z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.\d+\.\d+)\b")
 _DISPLAY_IN_TEXT = re.compile(r"'([^']+; version \d+\.\d+)'")
+_FORM_IN_TEXT = re.compile(r"form[:=]\s*([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*)(?:@(\d+\.\d+\.\d+))?")
 csv.field_size_limit(16 * 1024 * 1024)
 
 
 class UnreadableFile(StationError):
     def __init__(self, path: str, why_en: str, why_ko: str, hint: str):
         super().__init__("file_unreadable", f"Cannot read {path}: {why_en}", f"{path}을(를) 읽을 수 없습니다: {why_ko}", 400, hint)
+        self.why = (why_en, why_ko)
+
+    def named(self, name: str) -> "UnreadableFile":
+        """The same error naming the file as its sender knows it (not a server-side temporary path)."""
+        return UnreadableFile(name, *self.why, self.hint)
 
 
 @dataclass
@@ -31,6 +37,7 @@ class SheetInfo:
     format: str
     package: str | None = None
     form_id: str | None = None
+    form_version: str | None = None
 
 
 def sniff(path: str | Path) -> SheetInfo:
@@ -43,7 +50,7 @@ def sniff(path: str | Path) -> SheetInfo:
         raise UnreadableFile(str(path), exc.strerror or str(exc), "파일을 열 수 없습니다.",
                              "Check the path and that you may read the file.") from None
     if head.startswith(b"PK\x03\x04"):
-        return SheetInfo("xlsx", form_id=_xlsx_form_id(p))
+        return SheetInfo("xlsx", *_xlsx_form_id(p))
     text = head.decode("utf-8-sig", errors="replace")
     stripped = text.lstrip()
     if stripped.startswith("<"):
@@ -51,11 +58,11 @@ def sniff(path: str | Path) -> SheetInfo:
         return SheetInfo("biosample_xml", package=m.group(1) if m else None)
     comments = [line for line in text.splitlines() if line.startswith("#")]
     first_data = next((line for line in text.splitlines() if line.strip() and not line.startswith("#")), "")
-    form_id = None
+    form_id = form_version = None
     for line in comments:
-        m = re.search(r"form[:=]\s*([a-z][a-z0-9_.]+)@?", line)
+        m = _FORM_IN_TEXT.search(line)
         if m:
-            form_id = m.group(1)
+            form_id, form_version = m.group(1), m.group(2)
     if comments or first_data.startswith("*"):
         package = None
         for line in comments:
@@ -65,20 +72,20 @@ def sniff(path: str | Path) -> SheetInfo:
                 break
         if form_id is None:
             return SheetInfo("biosample_tsv", package=package)
-    return SheetInfo("tsv", form_id=form_id)
+    return SheetInfo("tsv", form_id=form_id, form_version=form_version)
 
 
-def _xlsx_form_id(path: Path) -> str | None:
+def _xlsx_form_id(path: Path) -> tuple[None, str | None, str | None]:
     """Templates record their form in the workbook's properties (keywords 'form=ID@VERSION')."""
     try:
         import zipfile
 
         with zipfile.ZipFile(path) as z:
             core = z.read("docProps/core.xml").decode("utf-8", errors="replace")
-        m = re.search(r"form=([a-z][a-z0-9_.]+)", core)
-        return m.group(1) if m else None
+        m = _FORM_IN_TEXT.search(core)
+        return (None, m.group(1), m.group(2)) if m else (None, None, None)
     except (KeyError, OSError, Exception):  # noqa: BLE001 - a workbook without properties is still a workbook
-        return None
+        return None, None, None
 
 
 def read_records(path: str | Path, fmt: str | None = None) -> Iterator[dict[str, Any]]:
@@ -141,8 +148,13 @@ def _read_xlsx(path: Path) -> Iterator[dict[str, Any]]:
     import zipfile
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        fh = path.open("rb")  # a file object, so the workbook need not be named .xlsx (uploads are not)
+    except OSError as exc:
+        raise UnreadableFile(str(path), exc.strerror or str(exc), "파일을 열 수 없습니다.", "Check the path.") from None
+    try:
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        fh.close()
         raise UnreadableFile(str(path), f"not an Excel workbook ({exc})", "엑셀 통합문서가 아닙니다",
                              "Save the file as .xlsx (Excel Workbook).") from None
     try:
@@ -171,6 +183,7 @@ def _read_xlsx(path: Path) -> Iterator[dict[str, Any]]:
             yield rec
     finally:
         wb.close()
+        fh.close()
 
 
 def _data_sheet(wb: Any) -> Any:

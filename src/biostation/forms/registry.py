@@ -7,6 +7,7 @@ pass them back as `FormRegistry(extra_documents=rows)` on start-up.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any, Iterable
 
 from ..errors import Conflict, NotFound, ValidationFailed, field_error
@@ -27,6 +28,17 @@ class FormRegistry:
 
     def _put(self, form: Form) -> None:
         self._forms.setdefault(form.id, {})[form.version] = form
+
+    def copy(self) -> "FormRegistry":
+        """A registry with the same versions that can change without touching this one (forms are never
+        mutated, so they are shared)."""
+        out = FormRegistry(packaged=False)
+        out._forms = {fid: dict(versions) for fid, versions in self._forms.items()}
+        out._packages = dict(self._packages)
+        return out
+
+    def has(self, form_id: str, version: str) -> bool:
+        return version in self._forms.get(form_id, {})
 
     # -- reading
     def get(self, form_id: str, version: str | None = None) -> Form:
@@ -78,8 +90,10 @@ class FormRegistry:
         `remove_fields` and `change_fields` per section; either way the stored document is complete, so a later
         change to the base never reaches this version.
         """
-        doc = self._expand(doc)
-        form = parse_document(doc)
+        return self.add_form(parse_document(self._expand(doc)))
+
+    def add_form(self, form: Form) -> Form:
+        """Add an already parsed version (same rule: an existing version with other content is refused)."""
         existing = self._forms.get(form.id, {}).get(form.version)
         if existing is not None:
             if existing.digest == form.digest:
@@ -95,8 +109,10 @@ class FormRegistry:
     def deprecate(self, form_id: str, version: str) -> Form:
         """Mark a version deprecated: records keep validating against it, new submissions are steered away."""
         form = self.get(form_id, version)
-        form.status = "deprecated"
-        form.document["status"] = "deprecated"
+        if form.status == "deprecated":
+            return form
+        form = dataclasses.replace(form, status="deprecated", document={**form.document, "status": "deprecated"})
+        self._put(form)
         return form
 
     def _expand(self, doc: dict[str, Any]) -> dict[str, Any]:

@@ -43,87 +43,100 @@ class Score:
 
 def completeness(form: Form, record: dict[str, Any], *, section: str = "sample") -> Score:
     """Score a record; `rules` say which fields gave points and which lost them."""
-    sec = form.sections[section]
     report = validate_records(form, [record], source="record", section=section)
-    bad_fields = {i.field for i in report.errors}
-    missing_term_fields = {i.field for i in report.errors + report.warnings if i.code.startswith("missing_value")}
-    filled: dict[str, str] = {}
-    for f in sec.fields:
-        raw = record.get(f.id)
-        if raw is None:
-            continue
-        text = str(raw).strip()
-        if text:
-            filled[f.id] = text
-    from . import vocabularies
+    return Scorer(form, section).score(record, report.errors, report.warnings)
 
-    missing_terms = vocabularies.missing_terms()
-    real = {fid for fid, v in filled.items() if v.casefold() not in missing_terms and fid not in missing_term_fields}
-    groups_by_field = {fid: g for g in sec.groups for fid in g.fields}
 
-    def level(fid: str) -> str:
-        f = sec.field(fid)
-        g = groups_by_field.get(fid)
-        if g is not None and f.requirement == "optional":
-            return g.requirement  # a group member counts like the group
-        return f.requirement
+_UNRESOLVED = ("taxon_not_in_subset", "term_not_in_list")
 
-    categories: dict[str, list[str]] = {"mandatory": [], "recommended": [], "optional": []}
-    seen_groups: set[str] = set()
-    for f in sec.fields:
-        g = groups_by_field.get(f.id)
-        if g is not None and f.requirement == "optional":
-            if g.id in seen_groups:
+
+class Scorer:
+    """The score of many records of one form: the form's shape is worked out once.
+
+    ``score(record, errors, warnings)`` takes the issues validation found on that record, so a sheet that
+    is validated anyway is scored without validating each record a second time.
+    """
+
+    def __init__(self, form: Form, section: str = "sample"):
+        from . import vocabularies
+
+        sec = self.section = form.sections[section]
+        self.missing_terms = vocabularies.missing_terms()
+        groups_by_field = {fid: g for g in sec.groups for fid in g.fields}
+        categories: dict[str, list[str]] = {"mandatory": [], "recommended": [], "optional": []}
+        seen_groups: set[str] = set()
+        for f in sec.fields:
+            g = groups_by_field.get(f.id)
+            if g is not None and f.requirement == "optional":  # a group member counts like the group
+                if g.id in seen_groups:
+                    continue
+                seen_groups.add(g.id)
+                categories[g.requirement].append("|".join(g.fields))
                 continue
-            seen_groups.add(g.id)
-            categories[g.requirement].append("|".join(g.fields))
-            continue
-        categories[level(f.id)].append(f.id)
+            categories[f.requirement].append(f.id)
+        self.present_cats = {k: v for k, v in categories.items() if v}
+        self.keys = {k: [tuple(key.split("|")) for key in v] for k, v in self.present_cats.items()}
+        self.vocab_fields = frozenset(f.id for f in sec.fields if f.vocabulary)
+        self.fields = [f.id for f in sec.fields]
+        self._weights = {}
+        for controlled in (False, True):
+            weights = {k: WEIGHTS[k] for k in self.present_cats}
+            weights["vocabulary"] = WEIGHTS["vocabulary"] if controlled else 0.0
+            weights["valid"] = WEIGHTS["valid"]
+            self._weights[controlled] = (weights, 100.0 / sum(weights.values()))
 
-    def satisfied(key: str) -> bool:
-        return any(k in real for k in key.split("|"))
-
-    controlled = [fid for fid in filled if sec.field(fid).vocabulary]
-    resolved = [fid for fid in controlled if fid in real and fid not in bad_fields and
-                not any(i.field == fid and i.code in ("taxon_not_in_subset", "term_not_in_list") for i in report.warnings)]
-    present_cats = {k: v for k, v in categories.items() if v}
-    weights = {k: WEIGHTS[k] for k in present_cats}
-    weights["vocabulary"] = WEIGHTS["vocabulary"] if controlled else 0.0
-    weights["valid"] = WEIGHTS["valid"]
-    scale = 100.0 / sum(weights.values())
-    rules: list[ScoreRule] = []
-    labels = {"mandatory": ("mandatory", "필수"), "recommended": ("recommended", "권장"), "optional": ("optional", "선택")}
-    for cat, keys in present_cats.items():
-        got = [k for k in keys if satisfied(k)]
-        lost = [k for k in keys if not satisfied(k)]
-        mx = weights[cat] * scale
-        en, ko = labels[cat]
-        rules.append(ScoreRule(f"{cat}_filled", "F2", mx * len(got) / len(keys), mx,
-                               f"{len(got)} of {len(keys)} {en} fields have real values.",
-                               f"{ko} 항목 {len(keys)}개 중 {len(got)}개에 실제 값이 있습니다.", got))
-        if lost:
-            rules.append(ScoreRule(f"{cat}_missing", "F2", -mx * len(lost) / len(keys), 0,
-                                   f"{en.capitalize()} fields empty or given as missing-value terms.",
-                                   f"비어 있거나 결측값 용어로 채운 {ko} 항목입니다.", lost))
-    if controlled:
-        mx = weights["vocabulary"] * scale
-        rules.append(ScoreRule("terms_resolved", "I2", mx * len(resolved) / len(controlled), mx,
-                               f"{len(resolved)} of {len(controlled)} controlled values resolve to vocabulary terms.",
-                               f"통제 어휘 값 {len(controlled)}개 중 {len(resolved)}개가 용어로 확인됩니다.", resolved))
-        unresolved = [f for f in controlled if f not in resolved]
-        if unresolved:
-            rules.append(ScoreRule("terms_unresolved", "I2", -mx * len(unresolved) / len(controlled), 0,
-                                   "Controlled values that are not vocabulary terms.", "어휘 용어가 아닌 통제 값입니다.",
-                                   unresolved))
-    checked = [fid for fid in filled]
-    ok = [fid for fid in checked if fid not in bad_fields]
-    mx = weights["valid"] * scale
-    frac = len(ok) / len(checked) if checked else 0.0
-    rules.append(ScoreRule("values_valid", "R1.3", mx * frac, mx,
-                           f"{len(ok)} of {len(checked)} filled values meet the community standard's rules.",
-                           f"입력한 값 {len(checked)}개 중 {len(ok)}개가 커뮤니티 표준 규칙을 지킵니다.", ok))
-    if len(ok) < len(checked):
-        rules.append(ScoreRule("values_invalid", "R1.3", -mx * (1 - frac), 0, "Values that break the form's rules.",
-                               "양식 규칙을 어긴 값입니다.", sorted(set(checked) - set(ok))))
-    total = sum(r.points for r in rules if r.max_points > 0)
-    return Score(int(round(min(100.0, max(0.0, total)))), rules)
+    def score(self, record: dict[str, Any], errors: list[Any], warnings: list[Any]) -> Score:
+        filled: dict[str, str] = {}
+        for fid in self.fields:
+            raw = record.get(fid)
+            if raw is None:
+                continue
+            text = str(raw).strip()
+            if text:
+                filled[fid] = text
+        bad_fields = {i.field for i in errors}
+        missing_term_fields = {i.field for i in errors if i.code.startswith("missing_value")}
+        missing_term_fields.update(i.field for i in warnings if i.code.startswith("missing_value"))
+        unresolved_warned = {i.field for i in warnings if i.code in _UNRESOLVED}
+        missing_terms = self.missing_terms
+        real = {fid for fid, v in filled.items() if v.casefold() not in missing_terms and fid not in missing_term_fields}
+        controlled = [fid for fid in filled if fid in self.vocab_fields]
+        resolved = [fid for fid in controlled if fid in real and fid not in bad_fields and fid not in unresolved_warned]
+        weights, scale = self._weights[bool(controlled)]
+        rules: list[ScoreRule] = []
+        labels = {"mandatory": ("mandatory", "필수"), "recommended": ("recommended", "권장"), "optional": ("optional", "선택")}
+        for cat, keys in self.present_cats.items():
+            sat = [any(k in real for k in parts) for parts in self.keys[cat]]
+            got = [k for k, ok in zip(keys, sat) if ok]
+            lost = [k for k, ok in zip(keys, sat) if not ok]
+            mx = weights[cat] * scale
+            en, ko = labels[cat]
+            rules.append(ScoreRule(f"{cat}_filled", "F2", mx * len(got) / len(keys), mx,
+                                   f"{len(got)} of {len(keys)} {en} fields have real values.",
+                                   f"{ko} 항목 {len(keys)}개 중 {len(got)}개에 실제 값이 있습니다.", got))
+            if lost:
+                rules.append(ScoreRule(f"{cat}_missing", "F2", -mx * len(lost) / len(keys), 0,
+                                       f"{en.capitalize()} fields empty or given as missing-value terms.",
+                                       f"비어 있거나 결측값 용어로 채운 {ko} 항목입니다.", lost))
+        if controlled:
+            mx = weights["vocabulary"] * scale
+            rules.append(ScoreRule("terms_resolved", "I2", mx * len(resolved) / len(controlled), mx,
+                                   f"{len(resolved)} of {len(controlled)} controlled values resolve to vocabulary terms.",
+                                   f"통제 어휘 값 {len(controlled)}개 중 {len(resolved)}개가 용어로 확인됩니다.", resolved))
+            unresolved = [f for f in controlled if f not in resolved]
+            if unresolved:
+                rules.append(ScoreRule("terms_unresolved", "I2", -mx * len(unresolved) / len(controlled), 0,
+                                       "Controlled values that are not vocabulary terms.", "어휘 용어가 아닌 통제 값입니다.",
+                                       unresolved))
+        checked = list(filled)
+        ok = [fid for fid in checked if fid not in bad_fields]
+        mx = weights["valid"] * scale
+        frac = len(ok) / len(checked) if checked else 0.0
+        rules.append(ScoreRule("values_valid", "R1.3", mx * frac, mx,
+                               f"{len(ok)} of {len(checked)} filled values meet the community standard's rules.",
+                               f"입력한 값 {len(checked)}개 중 {len(ok)}개가 커뮤니티 표준 규칙을 지킵니다.", ok))
+        if len(ok) < len(checked):
+            rules.append(ScoreRule("values_invalid", "R1.3", -mx * (1 - frac), 0, "Values that break the form's rules.",
+                                   "양식 규칙을 어긴 값입니다.", sorted(set(checked) - set(ok))))
+        total = sum(r.points for r in rules if r.max_points > 0)
+        return Score(int(round(min(100.0, max(0.0, total)))), rules)

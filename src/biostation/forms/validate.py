@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field as dc_field
 from functools import lru_cache
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .. import clock
 from ..errors import FieldError, ValidationFailed
@@ -75,6 +75,7 @@ class Report:
 
 # A cached template of one finding on one value: (code, level, message_en, message_ko, hint).
 T = tuple[str, str, str, str, str]
+RecordSink = Callable[[Any, dict, dict, dict, "list[tuple[str, str]] | None", "list[Issue]", "list[Issue]"], None]
 
 MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                                            "dec"))}
@@ -672,15 +673,20 @@ class _Validator:
         self.absent_columns = frozenset(absent)
 
     # -- records
-    def run(self, records: Iterable[dict[str, Any]]) -> Report:
+    def run(self, records: Iterable[dict[str, Any]], on_record: RecordSink | None = None) -> Report:
         n = 0
         cols = self.cols
         add = self.add
         autoinc = self.autoinc_fields
+        errors, warnings = self.report.errors, self.report.warnings
+        written: dict[str, str] | None = None
         for rec in records:
             n += 1
             rid = rec.get("@row") or rec.get("@record") or n
             present: dict[str, str] = {}
+            if on_record is not None:
+                written = {}
+                e0, w0 = len(errors), len(warnings)
             tails: dict[str, tuple[str, int]] | None = None
             missing_terms: set[str] | None = None
             extras: list[tuple[str, str]] | None = None
@@ -709,6 +715,8 @@ class _Validator:
                 if norm is None:
                     continue
                 present[col.fid] = norm
+                if written is not None:
+                    written[col.fid] = raw
                 if res[1]:
                     continue
                 fid = col.fid
@@ -730,6 +738,8 @@ class _Validator:
                 add("row_too_long", ERROR, rid, "", rec["@extra"], "The row has more cells than the header has columns.",
                     "행의 칸 수가 머리글 열 수보다 많습니다.", "Remove the stray cells or add their headers.")
             self._record_rules(rid, present, missing_terms, extras, tails)
+            if on_record is not None:
+                on_record(rid, rec, written, present, extras, errors[e0:], warnings[w0:])
         self._flush_runs()
         self.report.records = n
         if n == 0:
@@ -842,10 +852,16 @@ class _Validator:
 
 
 def validate_records(form: Form, records: Iterable[dict[str, Any]], *, source: str = "records",
-                     section: str = "sample", max_issues: int | None = None) -> Report:
+                     section: str = "sample", max_issues: int | None = None,
+                     on_record: RecordSink | None = None) -> Report:
     """Validate every record in one pass. Records are dicts of column -> value; keys starting with '@' carry
-    where the record came from ('@row' line number, '@record' sample name, '@package', '@extra')."""
-    return _Validator(form, section, source, max_issues).run(records)
+    where the record came from ('@row' line number, '@record' sample name, '@package', '@extra').
+
+    ``on_record(rid, record, written, normalised, extras, errors, warnings)`` is called after each record with
+    its values by field id as written (converted to text, not yet stripped) and normalised (terms as ids),
+    its custom columns ``[("@extra:Header", value)]`` (or None), and the issues that record added; a caller
+    stores the records while they stream through (and throws them away if the report has errors)."""
+    return _Validator(form, section, source, max_issues).run(records, on_record)
 
 
 def iter_issues(form: Form, records: Iterable[dict[str, Any]], *, source: str = "records") -> Iterator[Issue]:

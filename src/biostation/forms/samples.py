@@ -1,0 +1,286 @@
+"""Samples (biosamples, accession BSS...): bulk registration from a sheet, lists and look-ups.
+
+A sheet streams through once: each record is validated, scored and buffered; full batches are checked against
+the names already registered in the project and inserted with one executemany (SQLAlchemy Core). As soon as
+any error is found nothing more is inserted, and the unit of work rolls back, so a submission is stored
+whole or not at all. One audit event per submission names the count and the accession range.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from .. import accessions
+from ..audit.service import record
+from ..clock import now
+from ..datasets import policy as dataset_policy
+from ..db import UnitOfWork
+from ..errors import NotFound, ValidationFailed, field_error
+from ..identity import Identity
+from ..pagination import Page, paginate
+from ..policy import require
+from . import policy, vocabularies
+from .model import Form
+from .models import Sample
+from .score import Scorer, completeness
+from .submission import check_sheet
+from .validate import ERROR, Issue, Report
+
+BATCH = 2000
+NAME_MAX = 500
+
+
+class SheetInvalid(ValidationFailed):
+    """A sheet with errors: every issue as a field error that also names its record and level."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        super().__init__([i.to_field_error() for i in report.errors],
+                         f"{len(report.errors)} problem(s) in {report.source}; nothing was registered.",
+                         f"{report.source}에 문제가 {len(report.errors)}건 있어 아무것도 등록하지 않았습니다.")
+
+    def problem(self, instance: str = "") -> dict[str, Any]:
+        body = super().problem(instance)
+        body["errors"] = [_issue_error(i) for i in self.report.errors]
+        body["warnings"] = [_issue_error(i) for i in self.report.warnings]
+        body["records"] = self.report.records
+        return body
+
+
+def _issue_error(issue: Issue) -> dict[str, Any]:
+    out = issue.to_field_error().as_dict()
+    out.update(record=issue.record, level=issue.level)
+    return out
+
+
+@dataclass
+class Registration:
+    form: Form
+    report: Report
+    project: str
+    dataset: str | None
+    samples: list[tuple[int, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        accs = [{"accession": accessions.make("sample", i), "name": n} for i, n in self.samples]
+        return {"registered": len(accs), "form": self.form.id, "form_version": self.form.version,
+                "project": self.project, "dataset": self.dataset,
+                "first": accs[0]["accession"] if accs else None, "last": accs[-1]["accession"] if accs else None,
+                "samples": accs, "warnings": [i.as_dict() for i in self.report.warnings]}
+
+
+class _Writer:
+    """Receives each validated record; buffers, checks names against the project, inserts in batches."""
+
+    def __init__(self, uow: UnitOfWork, form: Form, project_id: int | None, dataset_id: int | None,
+                 user_id: int | None, store: bool):
+        self.session, self.form, self.store = uow.session, form, store
+        self.project_id, self.dataset_id = project_id, dataset_id
+        self.scorer = Scorer(form)
+        self.base = {"project_id": project_id, "dataset_id": dataset_id, "form_id": form.id,
+                     "form_version": form.version, "created_by": user_id, "created_at": now()}
+        org = form.sample.field("organism") if "organism" in form.sample.ids else None
+        self.taxa = vocabularies.get(org.vocabulary) if org is not None and org.type == "taxon" and org.vocabulary else None
+        self.failed = form.status == "deprecated"  # refused anyway: store nothing
+        self.rows: list[dict[str, Any]] = []
+        self.rids: list[Any] = []
+        self.issues: list[Issue] = []
+        self.stored: list[tuple[int, str]] = []
+        self.table = Sample.__table__
+        self.stmt = insert(self.table).returning(self.table.c.id, self.table.c.name, sort_by_parameter_order=True)
+
+    def __call__(self, rid: Any, rec: dict, written: dict, present: dict, extras: Any, errors: list,
+                 warnings: list) -> None:
+        if errors:
+            self.failed = True
+        name = (written.get("sample_name") or "").strip()
+        if not name:
+            if not any(i.field == "sample_name" for i in errors):
+                self._issue(rid, "sample_name_missing", "", "The record has no sample_name; a sample needs one.",
+                            "레코드에 sample_name이 없습니다. 시료마다 이름이 필요합니다.", "Fill sample_name.")
+            return
+        if len(name) > NAME_MAX:
+            self._issue(rid, "sample_name_too_long", name[:40], f"sample_name has {len(name)} characters; at most "
+                        f"{NAME_MAX} are stored.", f"sample_name이 {len(name)}자입니다. 최대 {NAME_MAX}자입니다.",
+                        "Shorten the name.")
+            return
+        if self.project_id is None:
+            return  # a dry run without a project: nothing to compare names with
+        self.rids.append(rid)
+        if self.failed:
+            self.rows.append({"name": name})  # only the name is still checked
+        else:
+            attrs = {fid: v.strip() for fid, v in written.items()}
+            if extras:
+                for key, value in extras:
+                    attrs.setdefault(key[7:], value)  # "@extra:Header"
+            acc = rec.get("@accession")
+            if acc:
+                attrs.setdefault("insdc_accession", acc)
+            organism = attrs.get("organism")
+            taxon_id = None
+            if self.taxa is not None:
+                tid = present.get("organism")
+                if tid and tid.isdigit():
+                    taxon_id = int(tid)
+                    term = self.taxa.terms.get(tid)
+                    organism = term.label_en if term is not None else organism
+            self.rows.append({**self.base, "name": name, "title": attrs.get("sample_title") or None,
+                              "organism": organism, "taxon_id": taxon_id, "attributes": attrs,
+                              "completeness": self.scorer.score(attrs, errors, warnings).score})
+        if len(self.rows) >= BATCH:
+            self.flush()
+
+    def _issue(self, rid: Any, code: str, value: Any, en: str, ko: str, hint: str) -> None:
+        self.failed = True
+        self.issues.append(Issue(code, ERROR, rid, "sample_name", value, en, ko, hint))
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        names = [r["name"] for r in self.rows]
+        taken = set(self.session.scalars(select(Sample.name).where(Sample.project_id == self.project_id,
+                                                                   Sample.name.in_(names))))
+        for rid, name in zip(self.rids, names):
+            if name in taken:
+                self._issue(rid, "sample_name_registered", name, f"Sample '{name}' is already registered in this project.",
+                            f"시료 '{name}'은(는) 이 과제에 이미 등록되어 있습니다.",
+                            "Give the sample another name, or leave out the samples registered before.")
+        if self.store and not self.failed:
+            result = self.session.connection().execute(self.stmt, self.rows)
+            self.stored.extend((row.id, row.name) for row in result)
+        self.rows, self.rids = [], []
+
+
+class SampleService:
+    def __init__(self, station: Any, forms: Any):
+        self.station = station
+        self.forms = forms
+
+    @staticmethod
+    def accession(sample: Sample | int) -> str:
+        return accessions.make("sample", sample if isinstance(sample, int) else sample.id)
+
+    def _target(self, uow: UnitOfWork, identity: Identity, project: str | None,
+                dataset: str | None) -> tuple[Any, Any]:
+        """The project (and dataset) samples go into; the caller must be allowed to deposit there."""
+        ds = None
+        if dataset:
+            ds, _ver = self.station.datasets.get(uow, identity, dataset)
+            allowed = bool(dataset_policy.can_edit_subject(dataset_policy.subject(uow, identity, ds)))
+            require(self.station, identity, allowed, "link samples to", "dataset", dataset)
+        if project:
+            proj = self.station.projects.get(uow, identity, project)
+            if ds is not None and ds.project_id != proj.id:
+                raise ValidationFailed([field_error(
+                    "dataset_other_project", "dataset", f"Dataset {dataset} belongs to another R&D project.",
+                    f"데이터셋 {dataset}은(는) 다른 과제에 속합니다.", "Give the dataset's own project, or leave project out.",
+                    dataset)])
+        elif ds is not None:
+            proj = self.station.projects.get(uow, identity, accessions.make("project", ds.project_id))
+        else:
+            raise ValidationFailed([field_error(
+                "project_required", "project", "Say which R&D project the samples belong to.",
+                "시료가 속한 연구과제를 지정하세요.", "Give project=BSP... (or dataset=BSD... to link them to a dataset).")])
+        self.station.projects.require_deposit(uow, identity, proj)
+        return proj, ds
+
+    def check(self, uow: UnitOfWork, identity: Identity, path: str | Path, *, form: str | None = None,
+              version: str | None = None, fmt: str | None = None, source: str | None = None,
+              project: str | None = None, dataset: str | None = None) -> tuple[Form, Report]:
+        """A dry run: everything a registration checks, nothing stored. Without a project or dataset it is
+        exactly `biostation samples validate` (the same JSON); with one, names already registered are errors."""
+        require(self.station, identity, identity.user_id is not None or identity.is_system, "check", "sample", "sheet")
+        registry = self.forms.registry(uow)
+        if not project and not dataset:
+            return check_sheet(registry, path, form_id=form, version=version, fmt=fmt, source=source)
+        proj, ds = self._target(uow, identity, project, dataset)
+        writers: list[_Writer] = []
+
+        def sink_for(chosen: Form) -> _Writer:
+            writers.append(_Writer(uow, chosen, proj.id, ds.id if ds else None, identity.user_id, store=False))
+            return writers[0]
+
+        chosen, report = check_sheet(registry, path, form_id=form, version=version, fmt=fmt, source=source,
+                                     sink_for=sink_for)
+        _finish(writers, report)
+        return chosen, report
+
+    def register(self, uow: UnitOfWork, identity: Identity, path: str | Path, *, project: str | None = None,
+                 dataset: str | None = None, form: str | None = None, version: str | None = None,
+                 fmt: str | None = None, source: str | None = None, sha256: str | None = None) -> Registration:
+        """Validate, store and accession every record of a sheet in this unit of work; raises SheetInvalid (and
+        stores nothing) when any record has an error."""
+        proj, ds = self._target(uow, identity, project, dataset)
+        registry = self.forms.registry(uow)
+        writers: list[_Writer] = []
+
+        def sink_for(chosen: Form) -> _Writer:
+            writers.append(_Writer(uow, chosen, proj.id, ds.id if ds else None, identity.user_id, store=True))
+            return writers[0]
+
+        chosen, report = check_sheet(registry, path, form_id=form, version=version, fmt=fmt, source=source,
+                                     sink_for=sink_for)
+        _finish(writers, report)
+        if report.errors:
+            raise SheetInvalid(report)
+        writer = writers[0]
+        project_acc = self.station.projects.accession(proj)
+        dataset_acc = self.station.datasets.accession(ds) if ds is not None else None
+        ids = [i for i, _ in writer.stored]
+        record(uow, identity, "sample.register", "project", project_acc, {
+            "count": len(ids), "first": self.accession(min(ids)) if ids else None,
+            "last": self.accession(max(ids)) if ids else None, "form": chosen.key, "dataset": dataset_acc,
+            "source": source or Path(path).name, "sha256": sha256 or _sha256(path), "warnings": len(report.warnings)})
+        return Registration(chosen, report, project_acc, dataset_acc, writer.stored)
+
+    # reading ------------------------------------------------------------------------------------------------
+    def list(self, uow: UnitOfWork, identity: Identity, *, project: str | None = None, dataset: str | None = None,
+             cursor: str | None = None, limit: int | None = None) -> Page:
+        q = select(Sample).where(policy.sample_filter(uow, identity))
+        if project:
+            q = q.where(Sample.project_id == accessions.parse(project, "project", "project")[1])
+        if dataset:
+            q = q.where(Sample.dataset_id == accessions.parse(dataset, "dataset", "dataset")[1])
+        return paginate(uow.session, q, Sample.id, cursor, limit or self.station.config.page_size_default,
+                        self.station.config.page_size_max)
+
+    def get(self, uow: UnitOfWork, identity: Identity, accession: str) -> Sample:
+        number = accessions.parse(accession, "sample")[1]
+        sample = uow.session.scalar(select(Sample).where(Sample.id == number, policy.sample_filter(uow, identity)))
+        require(self.station, identity, sample is not None, "read", "sample", accession, hide=True)
+        return sample
+
+    def out(self, sample: Sample, *, score: bool = False, uow: UnitOfWork | None = None) -> dict[str, Any]:
+        data = {"accession": self.accession(sample), "name": sample.name, "title": sample.title,
+                "organism": sample.organism, "taxon_id": sample.taxon_id,
+                "project": accessions.make("project", sample.project_id),
+                "dataset": accessions.make("dataset", sample.dataset_id) if sample.dataset_id else None,
+                "form": sample.form_id, "form_version": sample.form_version, "attributes": sample.attributes,
+                "completeness": sample.completeness, "created_at": sample.created_at.isoformat()}
+        if score:
+            try:
+                form = self.forms.registry(uow).get(sample.form_id, sample.form_version)
+            except NotFound:
+                data["completeness_rules"] = []
+            else:
+                data["completeness_rules"] = completeness(form, sample.attributes).as_dict()["rules"]
+        return data
+
+
+def _finish(writers: list[_Writer], report: Report) -> None:
+    if writers:
+        writers[0].flush()
+        report.errors.extend(writers[0].issues)
+
+
+def _sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
