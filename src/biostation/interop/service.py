@@ -173,7 +173,13 @@ class InteropService:
                 client.create(doi, attrs, event)
                 return
             except DataCiteError as exc:
-                if exc.http_status != 422 or client.get(doi) is None:  # 422: the DOI is already taken
+                if exc.http_status != 422:
+                    raise
+                try:  # 422 may mean the DOI exists already (an earlier try got through): then update it
+                    exists = client.get(doi) is not None
+                except DataCiteError:
+                    exists = False
+                if not exists:
                     raise
         client.update(doi, attrs, event)
 
