@@ -102,6 +102,17 @@ def _reset_clock() -> Iterator[None]:
     clock.reset()
 
 
+@pytest.fixture(autouse=True)
+def _restore_station_env() -> Iterator[None]:
+    """CLI commands run in-process export BIOSTATION_* settings; put the environment back after each test."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("BIOSTATION_")}
+    yield
+    for key in [k for k in os.environ if k.startswith("BIOSTATION_")]:
+        if key not in saved:
+            del os.environ[key]
+    os.environ.update(saved)
+
+
 @dataclass
 class Person:
     username: str

@@ -58,6 +58,9 @@ SETTINGS: list[Setting] = [
             "acknowledge once verified; a background job re-reads, re-verifies and fsyncs the bytes."),
     Setting("page_size_default", int, 50, "Default number of items per page in lists."),
     Setting("page_size_max", int, 1000, "Largest page a client may ask for."),
+    Setting("search_engine", str, "tantivy",
+            "Search index: 'tantivy' (embedded, in <data_dir>/search; one writing process) or 'postgres' "
+            "(full-text search in the station's PostgreSQL; any number of processes)."),
     Setting("jobs_backend", str, "inprocess",
             "Background jobs: 'inprocess' (a thread in the server; embedded default) or 'dramatiq' (a real "
             "queue: RabbitMQ or Redis at broker_url, worker processes started with `biostation worker`)."),

@@ -75,6 +75,13 @@ class Station:
         from .interop.service import InteropService
         return InteropService(self)
 
+    @cached_property
+    def search_engine(self) -> Any:
+        """The bio data map's index: embedded tantivy (default) or PostgreSQL full-text search."""
+        from .search.documents import station_ontology
+        from .search.service import open_engine
+        return open_engine(self.config, kind=self.config.search_engine, ontology=station_ontology())
+
     # schema -------------------------------------------------------------------------------------------------
     def upgrade(self) -> None:
         """Bring the database schema to the newest migration (Alembic)."""
@@ -89,6 +96,8 @@ class Station:
     def close(self) -> None:
         if "jobs" in self.__dict__:
             self.jobs.stop()
+        if "search_engine" in self.__dict__:
+            self.search_engine.close()
         self.engine.dispose()
 
 

@@ -41,6 +41,8 @@ _state: dict[str, Any] = {}
 def main(data_dir: Optional[str] = typer.Option(None, "--data-dir", envvar="BIOSTATION_DATA_DIR",
                                                 help="Station folder (default ./station-data)")) -> None:
     _state["overrides"] = {"data_dir": data_dir} if data_dir else {}
+    if data_dir:  # so every part of the command (domain groups included) reads the same station
+        os.environ["BIOSTATION_DATA_DIR"] = data_dir
 
 
 def station(**overrides: Any) -> Any:
@@ -280,6 +282,10 @@ def _mount_domains() -> None:
             module = importlib.import_module(f"biostation.{domain}.cli")
             if hasattr(module, attr):
                 app.add_typer(getattr(module, attr), name=name)
+    if importlib.util.find_spec("biostation.search.documents"):
+        from ..search.documents import all_docs
+        from ..search.service import register_doc_source
+        register_doc_source(lambda: all_docs(station()))
     if importlib.util.find_spec("biostation.qc") and importlib.util.find_spec("biostation.qc.cli"):
         module = importlib.import_module("biostation.qc.cli")
         if hasattr(module, "qc_command"):

@@ -73,6 +73,8 @@ def qc_file(station: Any, payload: dict, progress: Callable[[float], None]) -> d
             uow.session.delete(existing)
             uow.session.flush()
         if uow.session.get(DatasetFile, payload["file_id"]) is not None:
+            station.jobs.emit(uow, "dataset.quality_changed", {"dataset_id": payload["dataset_id"]},
+                              ref=f"dataset:{payload['dataset_id']}")
             uow.session.add(QCResult(file_id=payload["file_id"], sha256=sha256, format=report_dict["format"],
                                      valid=report_dict["valid"], checked=report_dict.get("checked", True),
                                      grade=report_dict["grade"], score=report_dict.get("score", 0.0),
