@@ -15,6 +15,7 @@ from .. import __version__
 from ..errors import StationError, ValidationFailed
 from ..station import Station
 from ..validation import from_error_list
+from ..web import mount_web
 
 # Each domain that has an api.py exposing `router` is mounted, in this order.
 DOMAINS = ["accounts", "projects", "datasets", "audit", "jobs", "forms", "qc", "search", "access", "materials",
@@ -57,6 +58,8 @@ def create_app(station: Station | None = None, *, start_jobs: bool = True) -> Fa
         name = f"biostation.{domain}.api"
         if importlib.util.find_spec(f"biostation.{domain}") and importlib.util.find_spec(name):
             app.include_router(importlib.import_module(name).router)
+
+    mount_web(app, station)  # the web pages at /, static files, session cookie + CSRF for /api calls
 
     if start_jobs and station.config.jobs_backend == "inprocess":
         @app.on_event("startup")

@@ -1,0 +1,38 @@
+"""The operator's dashboard: deposits over time per ministry and field, data types, access levels, the job
+queue and the audit log with filters. The same policy gates as the API (operators only)."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ... import vocab
+from ...audit import api as audit_api
+from ...jobs import api as jobs_api
+from ...policy import require
+from .. import charts
+from ..render import WebRoute, page, station_of, term, lang_of
+from ..stats import dataset_summary
+from .common import signed_in
+
+router = APIRouter(route_class=WebRoute)
+
+
+@router.get("/operator")
+def dashboard(request: Request, action: str = "", target: str = "", before: int | None = None,
+              job_state: str = "") -> Response:
+    identity = signed_in(request)
+    station = station_of(request)
+    require(station, identity, identity.has_role("operator"), "open", "operator_dashboard", "*")
+    lang = lang_of(request)
+    summary = dataset_summary(station, identity, published_only=False)
+    audit = audit_api.list_audit(station, identity, before=before, action=action or None, target=target or None,
+                                 limit=50)
+    jobs = jobs_api.list_jobs(station, identity, state=job_state or None, limit=50)
+    return page(
+        request, "operator.html", summary=summary, audit=audit, jobs=jobs,
+        filters={"action": action, "target": target, "job_state": job_state},
+        by_ministry=charts.stacked_months(summary.monthly_ministry, lambda c: term(vocab.MINISTRIES, c, lang) or "—"),
+        by_field=charts.stacked_months(summary.monthly_field, lambda c: term(vocab.RESEARCH_FIELDS, c, lang)),
+        types=charts.hbars([(term(vocab.DATA_TYPES, k, lang), v) for k, v in summary.by_type.items()]),
+        access=charts.hbars([(term(vocab.ACCESS_LEVELS, k, lang), v) for k, v in summary.by_access.items()]),
+        states=charts.hbars([(k, v) for k, v in summary.by_state.items()]))

@@ -1,0 +1,212 @@
+"""Journeys in a real browser (Debian's Chromium through Playwright) against a real server process.
+
+SQLite only (one backend is enough for what the browser sees); one browser for the module."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from biostation.config import load_config
+from biostation.demo import DEMO_PASSWORD, load_demo
+from biostation.station import Station
+from tests.core.livesrv import LiveServer
+
+from .browser import CHROMIUM, FLAGS, assert_accessible, require_browser, screenshot
+
+pytestmark = pytest.mark.browser
+MiB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    require_browser()
+    data = tmp_path_factory.mktemp("web-live")
+    station = Station(load_config({"data_dir": str(data)}, environ={}))
+    station.upgrade()
+    load_demo(station)
+    with station.uow() as uow:
+        from biostation.datasets.models import Dataset  # noqa: F401 - the demo's accessions, via the service
+        from biostation.identity import SYSTEM
+        items = station.datasets.list_out(uow, SYSTEM, station.datasets.list(uow, SYSTEM))
+    server = LiveServer(station, {"BIOSTATION_CONFIG": str(data / "none.toml")}).start()
+    server.demo = {d.state: d.accession for d in items}
+    server.demo_published = [d.accession for d in items if d.state == "published"]
+    yield server
+    server.stop()
+    station.close()
+
+
+@pytest.fixture(scope="module")
+def context(live: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS,
+            viewport={"width": 1280, "height": 900}, locale="ko-KR", base_url=live.url)
+        ctx.set_default_timeout(20_000)
+        yield ctx
+        ctx.close()
+
+
+@pytest.fixture
+def page(context: Any) -> Iterator[Any]:
+    context.clear_cookies()
+    p = context.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda e: errors.append(str(e)))
+    yield p
+    p.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def sign_in(page: Any, username: str) -> None:
+    page.goto("/sign-in")
+    page.fill("#f-username", username)
+    page.fill("#f-password", DEMO_PASSWORD)
+    page.click("form.narrow button[type=submit]")
+    page.wait_for_selector("form[action='/sign-out']")
+
+
+def test_switch_language(page: Any) -> None:
+    page.goto("/")
+    assert page.get_attribute("html", "lang") == "ko"
+    assert page.locator("h1").inner_text() == "국가 바이오 데이터 스테이션"
+    page.click("a.lang")
+    page.wait_for_selector("html[lang=en]")
+    assert page.locator("h1").inner_text() == "Bio Data Station"
+    page.goto("/datasets")  # the choice is kept
+    assert page.locator("h1").inner_text() == "Datasets"
+    page.click("a.lang")
+    page.wait_for_selector("html[lang=ko]")
+    assert page.url.endswith("/datasets")
+
+
+def test_deposit_a_dataset_with_two_files_and_publish(page: Any, tmp_path: Path) -> None:
+    sign_in(page, "minji")
+    page.click("nav >> text=데이터 등록")
+    page.wait_for_selector("#dataset-form")
+    # Step 1: project, field, type; the registration form's fields arrive for that field and type.
+    page.select_option("#f-project", index=1)
+    page.select_option("#f-research_field", "seeds_livestock")
+    page.check("input[name=data_types][value=genome_omics]")
+    page.wait_for_selector("#form-title", state="attached")
+    page.click("[data-next]")
+    # Step 2: an error appears beside the title while typing, and goes when fixed.
+    page.fill("#f-title_en", "x")
+    page.press("#f-title_en", "Tab")
+    page.wait_for_function("document.getElementById('err-title_en').textContent.includes('짧습니다')")
+    assert page.get_attribute("#f-title_en", "aria-invalid") == "true"
+    page.fill("#f-title_en", "Heat-stress RNA-seq of rice seedlings")
+    page.wait_for_function("document.getElementById('err-title_en').textContent.trim() === ''")
+    page.fill("#f-title_ko", "벼 유묘 고온 스트레스 RNA-seq")
+    page.fill("#f-description_en", "RNA-seq of seedlings at 42 °C and 28 °C.")
+    page.fill("#f-organism", "Oryza sativa")
+    page.fill("#f-keywords", "rice, RNA-seq, 벼")
+    page.click("[data-next]")
+    # Step 3: the registration form's mandatory fields.
+    page.fill("#f-extra-contact_email", "minji@demo.biostation.kr")
+    page.fill("#f-extra-study_design", "Two temperatures, three replicates each.")
+    page.select_option("#f-extra-access_level", "open")
+    page.click("[data-submit]")
+    page.wait_for_selector("#uploader")
+    acc = page.get_attribute("#uploader", "data-dataset")
+    # Files: one of two parts (8 MiB each) and one small file, in a folder.
+    big = tmp_path / "R1.fastq"
+    big.write_bytes((b"@r\nACGTACGTAC\n+\nIIIIIIIIII\n") * (9 * MiB // 26))
+    small = tmp_path / "samples.tsv"
+    small.write_text("sample\ttemp\nS1\t42\nS2\t28\n")
+    page.set_input_files("#pick-files", [str(big), str(small)])
+    page.wait_for_function("document.getElementById('overall-text').textContent.includes('모든 파일을 올렸습니다')",
+                           timeout=60_000)
+    page.wait_for_selector("#files >> text=R1.fastq")
+    page.wait_for_selector("#files >> text=samples.tsv")
+    assert page.locator("#overall-progress").get_attribute("value") == "100"
+    page.click("#submit-dataset")
+    page.wait_for_selector("text=공개를 위해 제출했습니다.")
+    page.click("form[action$='/publish'] button")
+    page.wait_for_selector("text=공개했습니다.")
+    assert page.locator(".kicker .badge").inner_text() == "공개됨"
+    tree = page.locator("ul.tree").inner_text()
+    assert "R1.fastq" in tree and "samples.tsv" in tree
+    assert f"{acc}.1" in page.locator("#citation").inner_text()
+
+
+def test_upload_pauses_and_resumes_after_a_reload(page: Any, live: Any, tmp_path: Path) -> None:
+    """Pause after the first part, reload the page, choose the file again: only the missing parts are sent."""
+    sign_in(page, "minji")
+    draft = live.demo["draft"]
+    page.goto(f"/datasets/{draft}/files")
+    data = os.urandom(17 * MiB)
+    f = tmp_path / "big.bin"
+    f.write_bytes(data)
+    held: list[Any] = []
+    page.route("**/parts/2", lambda route: held.append(route))  # hold part 2 in flight: a slow line
+    sent: list[str] = []
+    page.on("requestfinished", lambda r: sent.append(r.url) if r.method == "PUT" else None)
+    page.set_input_files("#pick-files", str(f))
+    for _ in range(300):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held and any(u.endswith("/parts/1") for u in sent)
+    page.click("#pause")
+    page.wait_for_function("document.querySelector('#queue tbody td:last-child').textContent.includes('일시 정지')")
+    page.unroute("**/parts/2")
+    for route in held:
+        try:
+            route.abort()
+        except Exception:  # noqa: BLE001 - the page already cancelled it
+            pass
+    page.reload()
+    page.wait_for_selector("#resumable:not([hidden])")
+    assert "big.bin" in page.locator("#resumable").inner_text()
+    sent.clear()
+    page.set_input_files("#pick-files", str(f))
+    page.wait_for_function("document.getElementById('overall-text').textContent.includes('모든 파일을 올렸습니다')",
+                           timeout=60_000)
+    assert sent and not any(u.endswith("/parts/1") for u in sent), sent  # part 1 was kept by the server
+    page.wait_for_selector("#files >> text=big.bin")
+    assert page.locator("#resumable").is_hidden()
+
+
+MAIN_PAGES = [
+    ("home", None, "/"),
+    ("datasets", None, "/datasets"),
+    ("dataset-landing", None, "{published}"),
+    ("sign-in", None, "/sign-in"),
+    ("my-datasets", "minji", "/my/datasets"),
+    ("project-new", "minji", "/projects/new"),
+    ("dataset-new", "minji", "/datasets/new"),
+    ("dataset-files", "minji", "{draft_files}"),
+    ("operator", "admin", "/operator"),
+]
+
+
+@pytest.mark.parametrize("name,user,url", MAIN_PAGES, ids=[p[0] for p in MAIN_PAGES])
+def test_main_pages_are_accessible(page: Any, live: Any, name: str, user: str | None, url: str) -> None:
+    """axe-core finds no serious or critical problem; the page is saved as a screenshot for the README."""
+    if user:
+        sign_in(page, user)
+    url = url.format(published="/datasets/" + live.demo_published[0],
+                     draft_files=f"/datasets/{live.demo['draft']}/files")
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    assert_accessible(page, name)
+    shot = screenshot(page, name)
+    assert shot.stat().st_size < 200_000
+
+
+def test_phone_width_and_english(page: Any, live: Any) -> None:
+    """The landing page in English on a phone-width screen: no sideways scrolling, still accessible."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/lang/en?next=/datasets/" + live.demo_published[0])
+    page.wait_for_selector("html[lang=en]")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_accessible(page, "landing on a phone, English")
+    screenshot(page, "dataset-landing-phone-en")
+    page.goto("/lang/ko?next=/")

@@ -1,0 +1,219 @@
+"""The pages through HTTP, on SQLite and PostgreSQL: what a user sees and what the services did."""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from tests.conftest import DATASET
+from tests.core.helpers import upload_bytes
+
+from .conftest import WebClient, csrf_of
+
+
+def publish_with_file(station: Any, client: Any, people: dict, dataset: str) -> None:
+    upload_bytes(client, people["owner"].headers, dataset, "reads/run1/R1.fastq", b"@r1\nACGT\n+\nIIII\n")
+    upload_bytes(client, people["owner"].headers, dataset, "tables/samples.tsv", b"id\tx\n1\t2\n")
+    with station.uow() as uow:
+        station.datasets.submit(uow, people["owner"].identity, dataset)
+        station.datasets.publish(uow, people["owner"].identity, dataset)
+
+
+def error_slot(html: str, name: str) -> str:
+    m = re.search(rf'<p class="field-error" id="err-{re.escape(name)}"[^>]*>(.*?)</p>', html, re.S)
+    assert m, f"no error slot for {name}"
+    return re.sub(r"<[^>]+>", "", m.group(1)).strip()
+
+
+def test_home_korean_by_default_with_headline_numbers(web: WebClient, station: Any, client: Any, people: dict,
+                                                      dataset: str) -> None:
+    r = web.get("/")
+    assert r.status_code == 200
+    assert '<html lang="ko">' in r.text and "국가 바이오 데이터 스테이션" in r.text
+    assert "아직 데이터셋이 없습니다." in r.text  # a draft is not counted
+    publish_with_file(station, client, people, dataset)
+    r = web.get("/")
+    assert re.search(r"<strong>1</strong>\s*개의 공개 데이터셋", r.text)
+    assert "<td>종자·가축</td><td class=\"num\">1</td>" in r.text      # by research field
+    assert "<td>농림축산식품부</td><td class=\"num\">1</td>" in r.text   # by ministry (MAFRA)
+
+
+def test_language_switch_is_one_click_and_kept(web: WebClient) -> None:
+    r = web.get("/lang/en?next=/datasets", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/datasets"
+    r = web.get("/datasets")
+    assert '<html lang="en">' in r.text and ">Datasets</h1>" in r.text
+    assert 'href="/lang/ko?next=/datasets"' in r.text
+    r = web.get("/lang/ko?next=//evil.example", follow_redirects=False)
+    assert r.headers["location"] == "/"  # no open redirect
+
+
+def test_sign_in_wrong_password_then_right_then_out(web: WebClient) -> None:
+    r = web.post("/sign-in", {"username": "owner", "password": "nope-nope", "next": "/"}, token_from="/sign-in")
+    assert r.status_code == 401 and "사용자 이름 또는 비밀번호가 틀렸습니다." in r.text
+    r = web.sign_in("owner")
+    assert r.status_code == 303
+    r = web.get("/")
+    assert "owner(으)로 로그인했습니다." in r.text and "로그아웃" in r.text
+    assert web.post("/sign-out", {}, follow_redirects=False).status_code == 303
+    assert "로그인" in web.get("/").text and web.get("/my/datasets", follow_redirects=False).status_code == 303
+
+
+def test_csrf_is_required_for_cookie_authenticated_changes(web: WebClient, people: dict, project: str) -> None:
+    assert web.c.post("/sign-in", data={"username": "owner", "password": "pass-word-1"}).status_code == 403
+    web.sign_in("owner")
+    body = {"project": project, **DATASET}
+    r = web.c.post("/api/datasets", json=body)
+    assert r.status_code == 403 and r.json()["code"] == "csrf_failed"
+    token = web.token()
+    r = web.c.post("/api/datasets", json=body, headers={"X-CSRF-Token": token})
+    assert r.status_code == 201 and r.json()["owner"] == "owner"
+    # An API token needs no CSRF header (no cookie is involved) and wins over the session.
+    r = web.c.post("/api/datasets", json=body, headers=people["other"].headers)
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+    assert web.c.post("/projects/new", data={"project_number": "X"}).status_code == 403
+
+
+def test_project_form_shows_errors_beside_fields_then_registers(web: WebClient, station: Any) -> None:
+    web.sign_in("owner")
+    form = {"project_number": "RS-2025-00000077", "title_ko": "시험 과제", "title_en": "A test project",
+            "ministry": "", "pi_name": "Kim", "period_start": "2025-01-01", "period_end": "2024-01-01"}
+    r = web.post("/projects/new", form, token_from="/projects/new")
+    assert r.status_code == 422
+    assert "필수 항목이 비어 있습니다." in error_slot(r.text, "ministry")
+    assert 'role="alert"' in r.text and 'value="RS-2025-00000077"' in r.text  # what was typed is kept
+    form.update(ministry="MSIT")
+    r = web.post("/projects/new", form, token_from="/projects/new")
+    assert r.status_code == 422 and "연구 종료일이 시작일보다 빠릅니다." in error_slot(r.text, "period_end")
+    form.update(ministry="MSIT", period_end="2026-12-31", plan_data_type="phenotype", plan_open_date="2027-01-01")
+    r = web.post("/projects/new", form, token_from="/projects/new", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/datasets/new?project=BSP")
+    acc = r.headers["location"].rsplit("=", 1)[1]
+    with station.uow() as uow:
+        p = station.projects.out(uow, station.projects.get(uow, None, acc))
+    assert p.ministry == "MSIT" and p.owner == "owner" and p.sharing_plan[0]["data_type"] == "phenotype"
+
+
+def _dataset_form(project: str, **over: Any) -> dict:
+    form = {"project": project, "research_field": "seeds_livestock", "data_types": ["genome_omics"],
+            "title_ko": "벼 리드", "title_en": "Rice reads", "description_en": "Reads of rice.",
+            "organism": "Oryza sativa", "keywords": "rice, 벼", "licence": "CC-BY-4.0",
+            "extra.contact_email": "kim@example.kr", "extra.study_design": "Two cultivars, three replicates.",
+            "extra.access_level": "open"}
+    form.update(over)
+    return form
+
+
+def test_dataset_form_checks_as_you_type_only_touched_fields(web: WebClient, project: str) -> None:
+    web.sign_in("owner")
+    page = web.get(f"/datasets/new?project={project}")
+    assert page.status_code == 200 and "이 데이터셋이 속한" not in page.text
+    token = csrf_of(page.text)
+    form = _dataset_form(project, title_en="x", contributor_orcid="0000-0002-1825-0091", touched="title_en")
+    r = web.c.post("/datasets/new/check", data={**form, "csrf_token": token})
+    assert r.status_code == 200
+    assert 'id="err-title_en" hx-swap-oob="true"' in r.text and "값이 너무 짧습니다." in r.text
+    assert "err-contributor_orcid" not in r.text  # not touched yet: no error shown while typing elsewhere
+    r = web.c.post("/datasets/new/check", data={**form, "touched": "title_en,contributor_orcid",
+                                                  "csrf_token": token})
+    assert "올바른 ORCID가 아닙니다" in r.text
+
+
+def test_dataset_form_uses_the_registration_form(web: WebClient, project: str) -> None:
+    web.sign_in("owner")
+    r = web.get("/datasets/new/form-fields?research_field=seeds_livestock&data_types=genome_omics")
+    assert "seeds_livestock.genome_omics@" in r.text
+    assert 'name="extra.study_design"' in r.text and 'aria-required="true"' in r.text
+    assert "(권장)" in r.text  # recommended marker
+    r = web.get("/vocab/ncbi_taxonomy/options?q=oryza")
+    assert "Oryza sativa" in r.text and "<option" in r.text
+
+
+def test_dataset_form_submit_shows_every_error_then_creates_a_draft(web: WebClient, station: Any,
+                                                                    project: str) -> None:
+    web.sign_in("owner")
+    bad = _dataset_form(project, title_en="", organism="Not a real organism",
+                        **{"extra.contact_email": "not-an-email", "extra.study_design": ""})
+    r = web.post("/datasets/new", bad, token_from="/datasets/new")
+    assert r.status_code == 422 and 'id="error-summary"' in r.text
+    assert error_slot(r.text, "title_en")
+    assert "NCBI 분류에 없습니다" in error_slot(r.text, "organism")
+    assert error_slot(r.text, "extra-contact_email")
+    assert error_slot(r.text, "extra-study_design")
+    r = web.post("/datasets/new", _dataset_form(project), token_from="/datasets/new", follow_redirects=False)
+    assert r.status_code == 303
+    acc = r.headers["location"].split("/")[2]
+    with station.uow() as uow:
+        from biostation.accounts.service import identity_for
+        owner = identity_for(station.accounts.get_user(uow, "owner"))
+        ds = station.datasets.out(uow, *station.datasets.get(uow, owner, acc))
+    assert ds.state == "draft" and ds.organisms == [{"taxon_id": 4530, "name": "Oryza sativa"}]
+    assert ds.keywords == ["rice", "벼"] and ds.extra["study_design"].startswith("Two cultivars")
+    assert ds.extra["form"].startswith("seeds_livestock.genome_omics@")
+
+
+def test_dataset_form_refuses_a_project_of_someone_else(web: WebClient, project: str) -> None:
+    web.sign_in("other")
+    r = web.post("/datasets/new", _dataset_form(project), token_from="/datasets/new")
+    assert r.status_code == 422 and error_slot(r.text, "project")
+
+
+def test_landing_page_files_by_folder_versions_citation(web: WebClient, station: Any, client: Any, people: dict,
+                                                        dataset: str) -> None:
+    assert web.get(f"/datasets/{dataset}").status_code == 404  # a draft is hidden from the public
+    publish_with_file(station, client, people, dataset)
+    r = web.get(f"/datasets/{dataset}")
+    assert r.status_code == 200
+    assert "reads/</summary>" in r.text and "run1/</summary>" in r.text and "R1.fastq</a>" in r.text
+    assert "tables/</summary>" in r.text
+    assert f"{dataset}.1" in r.text and "인용 방법" in r.text and "Kim Minji (20" in r.text
+    assert "공개" in r.text and "누구나 파일을 내려받을 수 있습니다." in r.text
+    assert "공개 신청(제출)" not in r.text  # no owner actions for the public
+
+
+def test_files_page_submit_then_publish(web: WebClient, station: Any, client: Any, people: dict,
+                                        dataset: str) -> None:
+    web.sign_in("owner")
+    r = web.get(f"/datasets/{dataset}/files")
+    assert r.status_code == 200 and 'id="uploader"' in r.text and 'data-dataset="' + dataset in r.text
+    r = web.post(f"/datasets/{dataset}/submit", {}, follow_redirects=True)
+    assert "데이터셋에 파일이 없습니다." in r.text  # the service's reason, in Korean
+    upload_bytes(client, people["owner"].headers, dataset, "a/b.txt", b"hello")
+    assert "a/b.txt" in web.get(f"/datasets/{dataset}/files/list").text
+    r = web.post(f"/datasets/{dataset}/submit", {}, follow_redirects=True)
+    assert "공개를 위해 제출했습니다." in r.text and "state-submitted" in r.text
+    r = web.post(f"/datasets/{dataset}/publish", {}, follow_redirects=True)
+    assert "공개했습니다." in r.text
+    with station.uow() as uow:
+        ds = station.datasets.out(uow, *station.datasets.get(uow, people["owner"].identity, dataset))
+    assert ds.state == "published"
+    web2 = web  # another user may not publish or upload there
+    web2.post("/sign-out", {})
+    web2.sign_in("other")
+    assert web2.post(f"/datasets/{dataset}/new-version", {}).status_code == 403
+
+
+def test_my_datasets_lists_only_mine(web: WebClient, station: Any, project: str, dataset: str, people: dict) -> None:
+    with station.uow() as uow:
+        station.projects.add_member(uow, people["owner"].identity, project, "other")
+        station.datasets.create(uow, people["other"].identity, {"project": project, **DATASET,
+                                                                "title_en": "Someone else's data"})
+    web.sign_in("owner")
+    r = web.get("/my/datasets")
+    assert dataset in r.text and "Someone else&#39;s data" not in r.text
+
+
+def test_operator_dashboard_for_operators_only(web: WebClient, station: Any, client: Any, people: dict,
+                                               dataset: str) -> None:
+    publish_with_file(station, client, people, dataset)
+    web.sign_in("owner")
+    assert web.get("/operator").status_code == 403
+    web.post("/sign-out", {})
+    web.sign_in("admin")
+    r = web.get("/operator")
+    assert r.status_code == 200
+    assert r.text.count("<svg") >= 4 and "농림축산식품부" in r.text
+    assert "dataset.publish" in r.text and "operator_dashboard.open" in r.text  # the denial above is audited
+    r = web.get(f"/operator?action=dataset.publish&target={dataset}")
+    rows = re.findall(r'<tr class="decision-(\w+)">', r.text)
+    assert rows == ["allow"]
