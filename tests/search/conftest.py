@@ -97,7 +97,7 @@ def bulk(n: int, start: int = 100) -> list[SearchDoc]:
             for i in range(n)]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def frozen_clock():
     clock.freeze(NOW)
     yield
@@ -122,7 +122,7 @@ def pg_database():
 
 
 @pytest.fixture(params=ENGINES)
-def make_engine(request, tmp_path):
+def make_engine(request, tmp_path, frozen_clock):
     """Factory: make_engine(docs) -> a committed engine holding docs."""
     made = []
 
