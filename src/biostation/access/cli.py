@@ -19,7 +19,7 @@ committees_app = typer.Typer(help="Data access committees.", no_args_is_help=Tru
 app.add_typer(committees_app, name="committees")
 emergency_app = typer.Typer(help="Public-health emergencies that open non-public pathogen data for a time.",
                             no_args_is_help=True)
-out = Console()
+out = Console(width=200)  # tables stay readable when piped
 
 
 def _station() -> Any:
