@@ -17,6 +17,7 @@ def publish_with_file(station: Any, client: Any, people: dict, dataset: str) -> 
     with station.uow() as uow:
         station.datasets.submit(uow, people["owner"].identity, dataset)
         station.datasets.publish(uow, people["owner"].identity, dataset)
+    station.jobs.run_until_idle()  # indexing, QC and DOIs follow publication as jobs
 
 
 def error_slot(html: str, name: str) -> str:
@@ -34,8 +35,8 @@ def test_home_korean_by_default_with_headline_numbers(web: WebClient, station: A
     publish_with_file(station, client, people, dataset)
     r = web.get("/")
     assert re.search(r"<strong>1</strong>\s*개의 공개 데이터셋", r.text)
-    assert "<td>종자·가축</td><td class=\"num\">1</td>" in r.text      # by research field
-    assert "<td>농림축산식품부</td><td class=\"num\">1</td>" in r.text   # by ministry (MAFRA)
+    assert re.search(r'>종자·가축</a></td><td class="num">1</td>', r.text)      # by research field
+    assert re.search(r'>농림축산식품부</a></td><td class="num">1</td>', r.text)   # by ministry (MAFRA)
 
 
 def test_language_switch_is_one_click_and_kept(web: WebClient) -> None:
@@ -217,3 +218,37 @@ def test_operator_dashboard_for_operators_only(web: WebClient, station: Any, cli
     r = web.get(f"/operator?action=dataset.publish&target={dataset}")
     rows = re.findall(r'<tr class="decision-(\w+)">', r.text)
     assert rows == ["allow"]
+
+
+def test_search_facets_snippets_cursor_and_bookmarkable_urls(web: WebClient, station: Any, client: Any,
+                                                            people: dict, project: str, dataset: str) -> None:
+    publish_with_file(station, client, people, dataset)
+    with station.uow() as uow:
+        for i in range(3):
+            ds, _ = station.datasets.create(uow, people["owner"].identity, {
+                "project": project, **DATASET, "title_en": f"Maize drought panel {i}", "research_field": "smart_agriculture"})
+    with station.uow() as uow:
+        page = station.datasets.list(uow, people["owner"].identity)
+        accs = [station.datasets.accession(d) for d in page.items][1:]
+    for a in accs:
+        upload_bytes(client, people["owner"].headers, a, "x.tsv", b"a\tb\n1\t2\n")
+        with station.uow() as uow:
+            station.datasets.submit(uow, people["owner"].identity, a)
+            station.datasets.publish(uow, people["owner"].identity, a)
+    station.jobs.run_until_idle()
+    r = web.get("/search?q=rice")
+    assert r.status_code == 200 and "<mark>Rice</mark>" in r.text and dataset in r.text
+    r = web.get("/search?q=maize")
+    assert re.search(r'results-h">검색 결과 3', r.text)
+    assert 'href="/search?q=maize&amp;filter=research_field%3Dsmart_agriculture"' in r.text  # a facet link
+    r = web.get("/search?q=maize&filter=research_field%3Dseeds_livestock")
+    assert re.search(r'results-h">검색 결과 0', r.text) and 'class="chip" href="/search?q=maize"' in r.text  # remove it
+    r = web.get("/search?q=maize&filter=research_field%3Dsmart_agriculture")
+    assert re.search(r'results-h">검색 결과 3', r.text) and 'aria-current="true"' in r.text
+    # cursor pages: one result per page would need a limit; with 20 per page all three are on page 1
+    r = web.get("/search?filter=research_field%3Dsmart_agriculture&sort=date")
+    assert r.text.count('class="card"') == 3 and 'selected>' in r.text
+    r = web.get("/search?filter=nonsense")
+    assert r.status_code == 422 and "key=value" in r.text
+    r = web.get(f"/search?q={dataset}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/datasets/{dataset}"

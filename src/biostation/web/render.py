@@ -80,7 +80,8 @@ def _here(request: Request) -> str:
 def available_domains(request: Request) -> set[str]:
     """Which domains' pages to offer: a page appears only when its domain's service is on the station."""
     station = station_of(request)
-    return {name for name in ("search", "forms", "qc", "access", "interop") if _has_service(station, name)}
+    services = {"search": "search_engine", "forms": "forms", "qc": "qc", "access": "access", "interop": "interop"}
+    return {name for name, attr in services.items() if _has_service(station, attr)}
 
 
 def _has_service(station: Any, name: str) -> bool:

@@ -30,6 +30,21 @@ class Summary:
     monthly_ministry: Counter = field(default_factory=Counter)
     monthly_field: Counter = field(default_factory=Counter)
     items: list[Any] = field(default_factory=list)
+    samples: int | None = None
+    materials: int | None = None
+
+
+def map_summary(result: Any) -> Summary:
+    """Headline numbers from the bio data map's facets (search domain): what the caller may read."""
+    out = Summary()
+    kinds = {v.value: v.count for v in result.facets.get("kind", [])}
+    out.datasets = kinds.get("dataset", 0)
+    out.samples, out.materials = kinds.get("sample", 0), kinds.get("material", 0)
+    for v in result.facets.get("research_field", []):
+        out.by_field[v.value] += v.count
+    for v in result.facets.get("ministry", []):
+        out.by_ministry[v.value] += v.count
+    return out
 
 
 def dataset_summary(station: Any, identity: Identity, *, published_only: bool = True, keep: bool = False) -> Summary:

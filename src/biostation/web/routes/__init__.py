@@ -4,8 +4,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..render import WebRoute
-from . import auth, deposit, operator, public
+from . import auth, deposit, operator, public, search
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-for module in (auth, deposit, public, operator):  # /datasets/new before /datasets/{accession}
+for module in (auth, deposit, public, search, operator):  # /datasets/new before /datasets/{accession}
     router.include_router(module.router)

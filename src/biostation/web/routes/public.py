@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ...errors import StationError
-from ..render import WebRoute, identity_of, page, station_of
-from ..stats import dataset_summary
+from ..render import WebRoute, available_domains, identity_of, page, station_of
+from ..stats import dataset_summary, map_summary
 
 router = APIRouter(route_class=WebRoute)
 
@@ -16,7 +16,12 @@ router = APIRouter(route_class=WebRoute)
 @router.get("/")
 def home(request: Request) -> Response:
     station = station_of(request)
-    summary = dataset_summary(station, identity_of(request))
+    if "search" in available_domains(request):
+        from .search import run_search
+        # Counts per kind are only right when no kind filter applies; datasets only until samples are indexed.
+        summary = map_summary(run_search(request, "", facets=("kind", "research_field", "ministry"), limit=1))
+    else:
+        summary = dataset_summary(station, identity_of(request))
     return page(request, "home.html", summary=summary)
 
 
@@ -35,6 +40,8 @@ def browse(request: Request, cursor: str | None = None) -> Response:
 def landing(request: Request, accession: str, version: int | None = None, cursor: str | None = None) -> Response:
     station = station_of(request)
     identity = identity_of(request)
+    domains = available_domains(request)
+    extra: dict[str, Any] = {}
     with station.uow() as uow:
         ds = station.datasets.out(uow, *station.datasets.get(uow, identity, accession, version))
         files, next_cursor = station.datasets.files(uow, identity, ds.accession, ds.version, cursor, 500)
@@ -42,12 +49,41 @@ def landing(request: Request, accession: str, version: int | None = None, cursor
             project = station.projects.out(uow, station.projects.get(uow, identity, ds.project))
         except StationError:
             project = None
-    owner_view = identity.user_id is not None and (identity.username == ds.owner or
-                                                   identity.has_role("curator", "operator"))
+        if "access" in domains:
+            extra["access"] = station.access.show(uow, identity, ds.accession)
+        if "qc" in domains:
+            extra["qc"] = station.qc.version_summary(uow, identity, ds.accession, ds.version)
+        if "interop" in domains:
+            doc = station.interop.document(uow, identity, ds.accession, ds.version)
+            extra["jsonld"] = station.interop.jsonld_script(uow, identity, ds.accession, ds.version)
+            extra["doi"] = doc["datacite"].get("doi")
+            extra["dois"] = station.interop.dois(uow, identity, ds.accession)
+            extra["citation"] = datacite_citation(doc)
+    perms = extra["access"].permissions if "access" in extra else {}
+    staff = identity.has_role("curator", "operator") and identity.user_id is not None
+    owner_view = perms.get("edit", False) if perms else (identity.user_id is not None and
+                                                         (identity.username == ds.owner or staff))
+    open_files = perms.get("read_files", False) if perms else ds.access_level == "open"
     base = station.config.effective_base_url
+    extra.setdefault("citation", citation(ds, project, base))
     return page(request, "dataset.html", ds=ds, files=files, tree_root=file_tree(files), next_cursor=next_cursor,
-                project=project, owner_view=owner_view, citation=citation(ds, project, base),
-                landing_url=f"{base}/datasets/{ds.accession}", open_files=ds.access_level == "open")
+                project=project, owner_view=owner_view, can_publish=perms.get("publish", owner_view),
+                landing_url=f"{base}/datasets/{ds.accession}", open_files=open_files, **extra)
+
+
+def datacite_citation(doc: dict[str, Any]) -> dict[str, str]:
+    """The DataCite-recommended form: Creators (Year). Title. Version. Publisher. DOI (interop's metadata)."""
+    a = doc["datacite"]
+    names = "; ".join(c.get("name", "") for c in a.get("creators", []))
+    titles = {t.get("lang"): t["title"] for t in a.get("titles", [])}
+    title_en = titles.get("en") or next(iter(titles.values()), "")
+    title_ko = titles.get("ko") or title_en
+    version = f" Version {a['version']}." if a.get("version") else ""
+    publisher = a.get("publisher", {})
+    publisher = publisher.get("name", "") if isinstance(publisher, dict) else str(publisher)
+    doi = f" https://doi.org/{a['doi']}" if a.get("doi") else ""
+    return {"en": f"{names} ({a.get('publicationYear', '')}). {title_en}.{version} {publisher}.{doi}",
+            "ko": f"{names} ({a.get('publicationYear', '')}). {title_ko}.{version} {publisher}.{doi}"}
 
 
 def file_tree(files: list[Any]) -> dict[str, Any]:
