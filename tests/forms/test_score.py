@@ -53,3 +53,25 @@ def test_dataset_section_scores_too(registry):
         missing.score < s.score
     d = s.as_dict()
     assert set(d) == {"score", "rules"} and {"code", "points", "max_points", "message_ko"} <= set(d["rules"][0])
+
+
+def test_fast_points_equal_the_full_score(registry):
+    """Bulk registration scores with Scorer.points; it must give what completeness() gives, record by record."""
+    import random
+
+    from biostation.forms.score import Scorer
+    from biostation.forms.validate import validate_records
+
+    rnd = random.Random(5)
+    for form_id in ("infectious_disease.genome_omics", "biosample.pathogen_cl", "new_drugs.chemical_reaction",
+                    "marine_bioresources.image"):
+        form = registry.get(form_id)
+        full = _full(form)
+        odd = ["not collected", "NA", "missing", "Unknown organism xyz", "  padded  ", "2023/01/02", "Not Applicable",
+               "미상", "Not Collected", "restricted access", "missing: control sample", "Ｎot provided", "0"]
+        scorer = Scorer(form)
+        for _ in range(60):
+            rec = {k: (rnd.choice(odd) if rnd.random() < 0.15 else v) for k, v in full.items() if rnd.random() < 0.8}
+            rec["sample_name"] = full["sample_name"]
+            report = validate_records(form, [rec], source="record")
+            assert scorer.points(rec, report.errors, report.warnings) == completeness(form, rec).score

@@ -8,6 +8,7 @@ whole or not at all. One audit event per submission names the count and the acce
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,11 @@ class Registration:
 
 
 class _Writer:
-    """Receives each validated record; buffers, checks names against the project, inserts in batches."""
+    """Receives each validated record; buffers, checks names against the project, inserts in batches.
+
+    A batch is written on a second thread while the next one is validated (the database drivers release the
+    GIL), with at most one batch in flight, so the session is never used by two threads at once.
+    """
 
     def __init__(self, uow: UnitOfWork, form: Form, project_id: int | None, dataset_id: int | None,
                  user_id: int | None, store: bool):
@@ -91,7 +96,11 @@ class _Writer:
         self.issues: list[Issue] = []
         self.stored: list[tuple[int, str]] = []
         self.table = Sample.__table__
-        self.stmt = insert(self.table).returning(self.table.c.id, self.table.c.name, sort_by_parameter_order=True)
+        # a plain executemany (the drivers' fast path; RETURNING would make SQLAlchemy build one huge
+        # multi-VALUES statement that psycopg parses again for every batch), then the new ids by name
+        self.stmt = insert(self.table)
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: Future | None = None
 
     def __call__(self, rid: Any, rec: dict, written: dict, present: dict, extras: Any, errors: list,
                  warnings: list) -> None:
@@ -131,7 +140,7 @@ class _Writer:
                     organism = term.label_en if term is not None else organism
             self.rows.append({**self.base, "name": name, "title": attrs.get("sample_title") or None,
                               "organism": organism, "taxon_id": taxon_id, "attributes": attrs,
-                              "completeness": self.scorer.score(attrs, errors, warnings).score})
+                              "completeness": self.scorer.points(attrs, errors, warnings)})
         if len(self.rows) >= BATCH:
             self.flush()
 
@@ -139,21 +148,47 @@ class _Writer:
         self.failed = True
         self.issues.append(Issue(code, ERROR, rid, "sample_name", value, en, ko, hint))
 
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        names = [r["name"] for r in self.rows]
+    def flush(self, wait: bool = False) -> None:
+        """Hand the buffered rows to the writing thread (after the batch before them is written)."""
+        if self.rows:
+            rows, rids = self.rows, self.rids
+            self.rows, self.rids = [], []
+            self._wait()
+            if self.pool is None:
+                self.pool = ThreadPoolExecutor(1, thread_name_prefix="samples-writer")
+            self.pending = self.pool.submit(self._write, rows, rids)
+        if wait:
+            self._wait()
+
+    def _wait(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    def close(self) -> None:
+        """Wait for the batch in flight (also on errors: the unit of work must not roll back under it)."""
+        try:
+            if self.pending is not None:
+                self.pending.exception()
+                self._wait()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown()
+
+    def _write(self, rows: list[dict[str, Any]], rids: list[Any]) -> None:
+        names = [r["name"] for r in rows]
         taken = set(self.session.scalars(select(Sample.name).where(Sample.project_id == self.project_id,
                                                                    Sample.name.in_(names))))
-        for rid, name in zip(self.rids, names):
+        for rid, name in zip(rids, names):
             if name in taken:
                 self._issue(rid, "sample_name_registered", name, f"Sample '{name}' is already registered in this project.",
                             f"시료 '{name}'은(는) 이 과제에 이미 등록되어 있습니다.",
                             "Give the sample another name, or leave out the samples registered before.")
         if self.store and not self.failed:
-            result = self.session.connection().execute(self.stmt, self.rows)
-            self.stored.extend((row.id, row.name) for row in result)
-        self.rows, self.rids = [], []
+            conn = self.session.connection()
+            conn.execute(self.stmt, rows)
+            self.stored.extend(conn.execute(select(Sample.id, Sample.name).where(
+                Sample.project_id == self.project_id, Sample.name.in_(names))).tuples())
 
 
 class SampleService:
@@ -205,10 +240,8 @@ class SampleService:
             writers.append(_Writer(uow, chosen, proj.id, ds.id if ds else None, identity.user_id, store=False))
             return writers[0]
 
-        chosen, report = check_sheet(registry, path, form_id=form, version=version, fmt=fmt, source=source,
-                                     sink_for=sink_for)
-        _finish(writers, report)
-        return chosen, report
+        return _run(lambda: check_sheet(registry, path, form_id=form, version=version, fmt=fmt, source=source,
+                                        sink_for=sink_for), writers)
 
     def register(self, uow: UnitOfWork, identity: Identity, path: str | Path, *, project: str | None = None,
                  dataset: str | None = None, form: str | None = None, version: str | None = None,
@@ -223,9 +256,8 @@ class SampleService:
             writers.append(_Writer(uow, chosen, proj.id, ds.id if ds else None, identity.user_id, store=True))
             return writers[0]
 
-        chosen, report = check_sheet(registry, path, form_id=form, version=version, fmt=fmt, source=source,
-                                     sink_for=sink_for)
-        _finish(writers, report)
+        chosen, report = _run(lambda: check_sheet(registry, path, form_id=form, version=version, fmt=fmt,
+                                                  source=source, sink_for=sink_for), writers)
         if report.errors:
             raise SheetInvalid(report)
         writer = writers[0]
@@ -272,10 +304,23 @@ class SampleService:
         return data
 
 
-def _finish(writers: list[_Writer], report: Report) -> None:
+def _run(check: Any, writers: list[_Writer]) -> tuple[Form, Report]:
+    """Run the check with its writer; the writer's last batch is written (or waited for) before returning."""
+    try:
+        form, report = check()
+        if writers:
+            writers[0].flush(wait=True)
+    finally:
+        if writers:
+            writers[0].close()
     if writers:
-        writers[0].flush()
-        report.errors.extend(writers[0].issues)
+        report.errors.extend(sorted(writers[0].issues, key=_row_order))
+        writers[0].stored.sort()
+    return form, report
+
+
+def _row_order(issue: Issue) -> tuple:
+    return (0, issue.record, "") if isinstance(issue.record, int) else (1, 0, str(issue.record))
 
 
 def _sha256(path: str | Path) -> str:
