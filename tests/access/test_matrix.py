@@ -134,3 +134,32 @@ def test_matrix_size() -> None:
     assert set(EXPECTED) == set(SCENARIOS)
     assert all(set(rows) == set(ROLES) and all(len(v) == 8 for v in rows.values()) for rows in EXPECTED.values())
     assert sum(len(v) for rows in EXPECTED.values() for v in rows.values()) == 440
+
+
+def test_search_engine_agrees_with_the_matrix(world: Any, tmp_path: Any) -> None:
+    """Index the world's records with search_acl (readers + embargo end) in the real search engine and query
+    as every role with its principals: what each finds is exactly the matrix's 'S' column."""
+    from biostation.search.model import SearchDoc, SearchQuery
+    from biostation.search.service import open_engine
+    clock.freeze(NOW)
+    st = world.station
+    docs = []
+    with st.uow() as uow:
+        for scenario, acc in world.datasets.items():
+            ds = uow.session.get(Dataset, accessions.parse(acc, "dataset")[1])
+            readers, until = st.access.search_acl(uow, ds)
+            docs.append(SearchDoc(id=acc, title_en=f"Scenario {scenario}", readers=sorted(readers),
+                                  access_level=ds.access_level, embargo_until=until))
+    engine = open_engine(kind="tantivy", path=tmp_path / "index")
+    engine.index(docs)
+    engine.commit()
+    try:
+        for role in ROLES:
+            for scenario, acc in world.datasets.items():
+                identity = world.identity(role, scenario)
+                with st.uow() as uow:
+                    principals = frozenset(st.access.principals(uow, identity))
+                found = {h.id for h in engine.query(SearchQuery(principals=principals, limit=50, facets=())).hits}
+                assert (acc in found) == (EXPECTED[scenario][role][2] == "S"), (role, scenario)
+    finally:
+        engine.close()

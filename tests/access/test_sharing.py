@@ -118,6 +118,8 @@ def test_private_lab_space_colleagues_and_quota(station, people, project, client
     add_file(station, owner.identity, big, "raw.bin", b"r" * 2000)
     r = client.put(f"/api/access/datasets/{big}", headers=owner.headers, json={"level": "private"})
     assert r.status_code == 409 and r.json()["code"] == "quota_exceeded"
+    assert client.put(f"/api/access/datasets/{acc}", headers=owner.headers, json={"level": "private"}
+                      ).status_code == 200  # already counted: setting it again does not count it twice
 
 
 def test_controlled_level_needs_conditions_and_committee(station, people, project, client):

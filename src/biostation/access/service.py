@@ -307,7 +307,7 @@ class AccessService:
                                           "GET /api/access/committees lists them.", data.committee))
         if errors:
             raise ValidationFailed(errors)
-        if data.level == "private":
+        if data.level == "private" and dataset.access_level != "private":
             self.check_quota(uow, dataset, self._dataset_bytes(uow, dataset), switching=True)
         if data.level == "embargoed":
             if not (dataset.access_level == "embargoed" and settings.embargo_started_at):
