@@ -205,6 +205,39 @@ def test_search_and_filter(page: Any, live: Any) -> None:
     assert page.locator("script[type='application/ld+json']").count() == 1
 
 
+def test_bulk_samples_with_errors_then_fixed(page: Any, tmp_path: Path) -> None:
+    """Download the template, upload a sheet with two mistakes, read them by row and column, fix, upload."""
+    from tests.forms.helpers import pathogen_rows, write_tsv
+    sign_in(page, "minji")
+    page.click("nav >> text=시료")
+    page.select_option("#template-form-id", "biosample.pathogen_cl")
+    page.click("#template-form button")
+    href = page.get_attribute("#template-links a:has-text('TSV')", "href")
+    template = page.request.get(href).text()  # the link the user clicks, fetched with the page's cookies
+    assert "biosample.pathogen_cl" in template and "collection_date" in template
+    rows = pathogen_rows(4)
+    rows[1]["collection_date"] = "2023-02-30"
+    rows[3]["organism"] = ""
+    comment = ["Bio Data Station sample sheet - form=biosample.pathogen_cl@1.0.0"]
+    sheet = write_tsv(tmp_path / "isolates.tsv", rows, comments=comment)
+    page.select_option("#f-project", index=1)
+    page.set_input_files("#f-sheet", str(sheet))
+    page.click("#bulk-form button[type=submit]")
+    page.wait_for_selector("#sheet-errors")
+    cells = page.locator("#sheet-errors tbody tr").all_inner_texts()
+    assert any("collection_date" in c for c in cells) and any("organism" in c for c in cells)
+    assert_accessible(page, "bulk samples with errors")
+    screenshot(page, "samples-bulk-errors")
+    rows[1]["collection_date"], rows[3]["organism"] = "2023-02-28", "Escherichia coli"
+    write_tsv(sheet, rows, comments=comment)
+    page.select_option("#f-project", index=1)
+    page.set_input_files("#f-sheet", str(sheet))
+    page.click("#bulk-form button[type=submit]")
+    page.wait_for_selector("#registered")
+    assert "4" in page.locator("#registered").inner_text() and "BSS" in page.locator("#registered").inner_text()
+    assert page.locator("#sheet-errors").count() == 0
+
+
 MAIN_PAGES = [
     ("home", None, "/"),
     ("search", None, "/search?q=rice"),
@@ -215,6 +248,7 @@ MAIN_PAGES = [
     ("project-new", "minji", "/projects/new"),
     ("dataset-new", "minji", "/datasets/new"),
     ("dataset-files", "minji", "{draft_files}"),
+    ("samples-bulk", "minji", "/samples/bulk?form=biosample.pathogen_cl"),
     ("operator", "admin", "/operator"),
 ]
 

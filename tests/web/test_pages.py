@@ -252,3 +252,43 @@ def test_search_facets_snippets_cursor_and_bookmarkable_urls(web: WebClient, sta
     assert r.status_code == 422 and "key=value" in r.text
     r = web.get(f"/search?q={dataset}", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/datasets/{dataset}"
+
+
+def test_bulk_samples_errors_by_row_and_column_then_fixed(web: WebClient, station: Any, project: str,
+                                                          tmp_path: Any) -> None:
+    from tests.forms.helpers import pathogen_rows, write_tsv
+    web.sign_in("owner")
+    page = web.get("/samples/bulk?form=biosample.pathogen_cl")
+    assert page.status_code == 200
+    assert 'href="/api/forms/biosample.pathogen_cl/template?format=xlsx"' in page.text
+    assert web.get("/api/forms/biosample.pathogen_cl/template?format=tsv").status_code == 200
+    rows = pathogen_rows(5)
+    rows[2]["collection_date"] = "2023-13-45"
+    rows[4]["geo_loc_name"] = "Atlantis"
+    comment = ["Bio Data Station sample sheet - form=biosample.pathogen_cl@1.0.0"]
+    bad = write_tsv(tmp_path / "isolates.tsv", rows, comments=comment)
+    token = csrf_of(page.text)
+
+    def upload(path: Any) -> Any:
+        return web.c.post("/samples/bulk", data={"csrf_token": token, "project": project},
+                          files={"sheet": (path.name, path.read_bytes(), "text/tab-separated-values")})
+    r = upload(bad)
+    assert r.status_code == 422
+    table = re.search(r'<table class="list" id="sheet-errors">(.*?)</table>', r.text, re.S).group(1)
+    cells = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)][1:]
+    where = {(c[0], re.sub(r"<[^>]+>", "", c[1])) for c in cells}
+    assert any(col == "collection_date" for _row, col in where) and any(col == "geo_loc_name" for _r, col in where)
+    assert "아무것도 등록하지 않았습니다" in r.text or "nothing was registered" in r.text
+    with station.uow() as uow:
+        assert station.forms.samples.list(uow, people_identity(station, "owner"), project=project).items == []
+    rows[2]["collection_date"], rows[4]["geo_loc_name"] = "2023-03-05", "South Korea: Seoul"
+    r = upload(write_tsv(tmp_path / "isolates.tsv", rows, comments=comment))
+    assert r.status_code == 201 and 'id="registered"' in r.text and "BSS" in r.text
+    with station.uow() as uow:
+        assert len(station.forms.samples.list(uow, people_identity(station, "owner"), project=project).items) == 5
+
+
+def people_identity(station: Any, username: str) -> Any:
+    from biostation.accounts.service import identity_for
+    with station.uow() as uow:
+        return identity_for(station.accounts.get_user(uow, username))
