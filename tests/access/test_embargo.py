@@ -132,3 +132,25 @@ def test_published_data_only_opens_further(station, people, project, client):
     assert r.status_code == 200 and client.get(f"/api/datasets/{acc}").status_code == 200
     r = client.put(f"/api/access/datasets/{acc}", headers=owner, json={"level": "controlled"})
     assert r.status_code == 409  # open data cannot become controlled again by its owner
+
+
+def test_level_stated_in_the_registration_form_is_never_opened_by_publishing(station, people, project, client):
+    clock.freeze(T0)
+    owner = people["owner"].identity
+    until = (T0 + timedelta(days=200)).date().isoformat()
+    acc = new_dataset(station, owner, project, extra={"access_level": "embargoed", "embargo_until": until})
+    f = add_file(station, owner, acc, "a.txt", b"form says embargoed\n")
+    publish(station, owner, acc)  # the form's embargo is applied on first publication
+    assert client.get(f"/api/datasets/{acc}").status_code == 404
+    assert client.get(f"/api/files/{f}/content").status_code == 404
+    info = client.get(f"/api/access/datasets/{acc}", headers=people["owner"].headers).json()
+    assert info["level"] == "embargoed" and info["embargo_until"].startswith(str(date_start(
+        (T0 + timedelta(days=200)).date()).date()))
+    # Controlled needs a committee, which the form does not name: publishing is refused until it is set.
+    acc2 = new_dataset(station, owner, project, extra={"access_level": "controlled", "data_use": ["DUO:0000006"]})
+    add_file(station, owner, acc2, "b.txt", b"form says controlled\n")
+    with station.uow() as uow:
+        station.datasets.submit(uow, owner, acc2)
+    r = client.post(f"/api/datasets/{acc2}/publish", headers=people["owner"].headers)
+    assert r.status_code == 409 and r.json()["code"] == "access_level_not_applied" and r.json()["title_ko"]
+    assert client.get(f"/api/datasets/{acc2}").status_code == 404

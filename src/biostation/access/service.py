@@ -387,6 +387,28 @@ class AccessService:
         record(uow, identity, "access.embargo_lift", "dataset", self.accession(dataset), {"publication": doi})
         self.station.jobs.emit(uow, "dataset.access_changed", {"dataset_id": dataset.id}, f"dataset:{dataset.id}")
 
+    def before_publish(self, uow: UnitOfWork, identity: Identity, dataset: Dataset, version: DatasetVersion) -> None:
+        """The registration form states an access level (``extra.access_level``): publishing must never open data
+        the form says is closed. A first publication applies a stated embargo; anything else that is more closed
+        than the dataset's level must be set first (a controlled level also needs a committee)."""
+        declared = (version.extra or {}).get("access_level")
+        if not isinstance(declared, str) or declared not in RESTRICTIVENESS:
+            return
+        current = policy.effective_level(dataset.access_level, uow.session.get(AccessSettings, dataset.id), now())
+        if RESTRICTIVENESS[declared] <= RESTRICTIVENESS[current]:
+            return
+        acc = self.accession(dataset)
+        if declared == "embargoed" and dataset.latest_published is None:
+            self.set_level(uow, identity, acc, {"level": "embargoed",
+                                                "embargo_until": (version.extra or {}).get("embargo_until")})
+            return
+        raise Conflict("access_level_not_applied",
+                       f"The registration form says '{declared}' but the dataset's access level is '{current}'.",
+                       f"등록 양식의 공개 수준은 '{declared}'인데 데이터셋의 접근 수준은 '{current}'입니다.",
+                       f"Set the level first (PUT /api/access/datasets/{acc}; controlled access also needs a data "
+                       "access committee), or correct the form; publishing now would open data the form says is "
+                       "closed.")
+
     def after_publish(self, uow: UnitOfWork, identity: Identity, dataset: Dataset, version: DatasetVersion) -> None:
         """Called by the datasets service when a version is published: record its taxa for emergencies, lift an
         embargo waiting for a publication the version now cites, tell the depositor of an emergency in force."""

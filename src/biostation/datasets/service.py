@@ -186,6 +186,7 @@ class DatasetService:
             raise Conflict("not_submitted", f"Version {latest.number} is {latest.state}; submit it first.",
                            f"버전 {latest.number}은(는) '{latest.state}' 상태입니다. 먼저 제출하세요.",
                            "POST /api/datasets/{accession}/submit, then publish.")
+        self.station.access.before_publish(uow, identity, dataset, latest)
         latest.state, latest.published_at = "published", now()
         dataset.latest_published = latest.number
         self.station.access.after_publish(uow, identity, dataset, latest)
