@@ -8,7 +8,7 @@ from biostation import accessions, clock
 from biostation.access.service import date_start
 from biostation.datasets.models import Dataset
 from biostation.identity import ANONYMOUS
-from tests.access.helpers import can_download, can_view, listed
+from tests.access.helpers import can_view, listed
 from tests.access.world import T0, add_file, new_dataset, publish
 
 

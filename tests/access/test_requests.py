@@ -10,7 +10,7 @@ import pytest
 from biostation import clock
 from biostation.access.service import AccessRevoked
 from tests.access.helpers import can_download
-from tests.access.world import T0, add_file, create_users, new_dataset, publish
+from tests.access.world import T0, add_file, new_dataset, publish
 
 LIVER = {"permission": "DS", "diseases": ["MONDO:0002691"], "modifiers": ["NCU", "IRB"]}
 PURPOSE = {"use": "DS", "diseases": ["DOID:684"], "commercial": True}

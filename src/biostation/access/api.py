@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import base64
-from typing import Any, Iterator
+from typing import Any, Iterator, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -176,7 +176,9 @@ def my_requests(station: StationDep, caller: SignedIn, cursor: str | None = None
 
 
 @router.get("/access/queue", response_model=Page)
-def queue(station: StationDep, caller: SignedIn, state: str = "submitted", cursor: str | None = None,
+def queue(station: StationDep, caller: SignedIn,
+          state: Literal["submitted", "changes_requested", "approved", "rejected", "withdrawn"] = "submitted",
+          cursor: str | None = None,
           limit: int | None = Limit) -> dict[str, Any]:
     """Requests waiting for the caller's committees, with the DUO match and an overdue flag (> 14 days)."""
     with station.uow() as uow:
