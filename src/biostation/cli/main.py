@@ -55,7 +55,8 @@ def station(**overrides: Any) -> Any:
 
 
 def fail(message: str, code: int = 1) -> None:
-    console.print(f"[red]error:[/red] {message}")
+    from rich.markup import escape
+    console.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(code)
 
 

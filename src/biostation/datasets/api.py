@@ -196,7 +196,9 @@ def download(accession: str, station: StationDep, caller: Caller, range: str | N
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{handle.size}"
 
     def body() -> Iterator[bytes]:
-        yield from station.store.read(handle.key, start, end)
+        # Access is decided again while the bytes flow: a grant revoked mid-download stops the transfer.
+        yield from station.access.guard_stream(caller, accession, station.store.read(handle.key, start, end),
+                                               station.access.stream_check_seconds)
 
     return StreamingResponse(body(), status_code=206 if window else 200, headers=headers,
                              media_type="application/octet-stream")

@@ -212,6 +212,7 @@ class UploadService:
               data: UploadStart | dict) -> UploadOut:
         data = parse(UploadStart, data)
         dataset, draft = self.station.datasets.editable_draft(uow, identity, dataset_accession)
+        self.station.access.check_quota(uow, dataset, data.size)  # "My Lab Data" has a storage quota
         path = check_path(data.path)
         cfg = self.station.config
         errors = []
