@@ -217,3 +217,16 @@ def test_insdc_files_and_xlsx(client, station, people, project, tmp_path):
     assert r.status_code == 201, r.text
     assert r.json()["registered"] == 1 and r.json()["form_version"] == "1.0.0"
     assert count_samples(station) == 6 and len(register_events(station)) == 3
+
+
+def test_duplicate_names_are_an_error_even_when_the_form_has_no_rule(client, people, station, project, tmp_path):
+    doc = {"extends": {"id": FORM, "version": "1.0.0"}, "id": FORM, "version": "1.0.1",
+           "change_fields": {"sample": {"sample_name": {"unique": False}}}}
+    assert client.post("/api/forms", json=doc, headers=people["curator"].headers).status_code == 201
+    rows = pathogen_rows(3)
+    rows[2]["sample_name"] = rows[0]["sample_name"]
+    path = write_tsv(tmp_path / "dup.tsv", rows)
+    r = post_sheet(client, "/api/samples", path, people["owner"], project=project, form=FORM)
+    assert r.status_code == 422, r.text
+    assert [(e["code"], e["record"]) for e in r.json()["errors"]] == [("duplicate_sample_name", 4)]
+    assert count_samples(station) == 0

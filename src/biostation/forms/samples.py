@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from .. import accessions
 from ..audit.service import record
 from ..clock import now
 from ..datasets import policy as dataset_policy
 from ..db import UnitOfWork
-from ..errors import NotFound, ValidationFailed, field_error
+from ..errors import Conflict, NotFound, ValidationFailed, field_error
 from ..identity import Identity
 from ..pagination import Page, paginate
 from ..policy import require
@@ -33,6 +34,7 @@ from .validate import ERROR, Issue, Report
 
 BATCH = 2000
 NAME_MAX = 500
+NAME_CHUNK = 50
 
 
 class SheetInvalid(ValidationFailed):
@@ -93,12 +95,20 @@ class _Writer:
         self.failed = form.status == "deprecated"  # refused anyway: store nothing
         self.rows: list[dict[str, Any]] = []
         self.rids: list[Any] = []
+        self.names: set[str] = set()
         self.issues: list[Issue] = []
         self.stored: list[tuple[int, str]] = []
         self.table = Sample.__table__
-        # a plain executemany (the drivers' fast path; RETURNING would make SQLAlchemy build one huge
-        # multi-VALUES statement that psycopg parses again for every batch), then the new ids by name
-        self.stmt = insert(self.table)
+        self.postgres = uow.session.get_bind().dialect.name == "postgresql"
+        # PostgreSQL: ids taken from the sequence, then a plain executemany (the driver's fast path; RETURNING
+        # would make SQLAlchemy build one huge multi-VALUES statement that psycopg parses again for every
+        # batch). SQLite: RETURNING is cheap there.
+        self.stmt = insert(self.table) if self.postgres else \
+            insert(self.table).returning(self.table.c.id, self.table.c.name)
+        # names need checking against the project only if it has samples already (a new submission racing
+        # this one is stopped by the unique index)
+        self.check_names = project_id is not None and self.session.scalar(
+            select(Sample.id).where(Sample.project_id == project_id).limit(1)) is not None
         self.pool: ThreadPoolExecutor | None = None
         self.pending: Future | None = None
 
@@ -119,6 +129,12 @@ class _Writer:
             return
         if self.project_id is None:
             return  # a dry run without a project: nothing to compare names with
+        if name in self.names:
+            if not any(i.code.startswith("duplicate_sample_name") for i in errors):  # a form without the rule
+                self._issue(rid, "duplicate_sample_name", name, f"'{name}' is used by another record of this sheet.",
+                            f"'{name}'은(는) 이 시트의 다른 레코드에서 이미 사용되었습니다.", "Give each sample its own name.")
+            return
+        self.names.add(name)
         self.rids.append(rid)
         if self.failed:
             self.rows.append({"name": name})  # only the name is still checked
@@ -139,7 +155,8 @@ class _Writer:
                     term = self.taxa.terms.get(tid)
                     organism = term.label_en if term is not None else organism
             self.rows.append({**self.base, "name": name, "title": attrs.get("sample_title") or None,
-                              "organism": organism, "taxon_id": taxon_id, "attributes": attrs,
+                              "organism": organism[:NAME_MAX] if organism else None, "taxon_id": taxon_id,
+                              "attributes": attrs,
                               "completeness": self.scorer.points(attrs, errors, warnings)})
         if len(self.rows) >= BATCH:
             self.flush()
@@ -176,19 +193,36 @@ class _Writer:
                 self.pool.shutdown()
 
     def _write(self, rows: list[dict[str, Any]], rids: list[Any]) -> None:
-        names = [r["name"] for r in rows]
-        taken = set(self.session.scalars(select(Sample.name).where(Sample.project_id == self.project_id,
-                                                                   Sample.name.in_(names))))
-        for rid, name in zip(rids, names):
-            if name in taken:
-                self._issue(rid, "sample_name_registered", name, f"Sample '{name}' is already registered in this project.",
-                            f"시료 '{name}'은(는) 이 과제에 이미 등록되어 있습니다.",
-                            "Give the sample another name, or leave out the samples registered before.")
-        if self.store and not self.failed:
-            conn = self.session.connection()
-            conn.execute(self.stmt, rows)
-            self.stored.extend(conn.execute(select(Sample.id, Sample.name).where(
-                Sample.project_id == self.project_id, Sample.name.in_(names))).tuples())
+        if self.check_names:
+            names = [r["name"] for r in rows]
+            taken: set[str] = set()
+            for i in range(0, len(names), NAME_CHUNK):  # small IN lists: always an index probe
+                taken.update(self.session.scalars(select(Sample.name).where(
+                    Sample.project_id == self.project_id, Sample.name.in_(names[i:i + NAME_CHUNK]))))
+            for rid, name in zip(rids, names):
+                if name in taken:
+                    self._issue(rid, "sample_name_registered", name,
+                                f"Sample '{name}' is already registered in this project.",
+                                f"시료 '{name}'은(는) 이 과제에 이미 등록되어 있습니다.",
+                                "Give the sample another name, or leave out the samples registered before.")
+        if not self.store or self.failed:
+            return
+        conn = self.session.connection()
+        try:
+            if self.postgres:
+                ids = conn.execute(text("SELECT nextval(pg_get_serial_sequence('samples', 'id')) "
+                                        "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars().all()
+                for row, new_id in zip(rows, ids):
+                    row["id"] = new_id
+                conn.execute(self.stmt, rows)
+                self.stored.extend(zip(ids, (r["name"] for r in rows)))
+            else:
+                self.stored.extend((i, n) for i, n in conn.execute(self.stmt, rows))
+        except IntegrityError:
+            raise Conflict("sample_name_conflict", "Some of these sample names were registered in this project "
+                           "by another submission a moment ago; nothing was registered.",
+                           "다른 제출이 방금 이 과제에 같은 시료 이름을 등록했습니다. 아무것도 등록하지 않았습니다.",
+                           "Check the project's samples, then send the sheet again without them.") from None
 
 
 class SampleService:
