@@ -39,6 +39,14 @@ def invalid(code: str, en: str, ko: str, hint: str = "") -> PydanticCustomError:
     return PydanticCustomError(code, en, {"ko": ko, "hint": hint})
 
 
+def choice(value: str, allowed: Any, what_en: str, what_ko: str) -> str:
+    """Check a code against a controlled list, naming the list in the hint."""
+    if value not in allowed:
+        raise invalid("invalid_choice", f"Unknown {what_en} {value!r}.", f"알 수 없는 {what_ko}입니다: {value!r}.",
+                      "One of: " + ", ".join(allowed))
+    return value
+
+
 def field_path(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:

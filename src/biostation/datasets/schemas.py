@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..validation import invalid
+from ..validation import choice, invalid
 from ..vocab import DATA_TYPES, RESEARCH_FIELDS
 
 # SPDX identifiers the station accepts, plus the Korea Open Government Licence types (KOGL).
@@ -67,17 +67,12 @@ class Publication(BaseModel):
 
 
 def _check_research_field(v: str) -> str:
-    if v not in RESEARCH_FIELDS:
-        raise invalid("invalid_choice", f"Unknown research field {v!r}.", f"알 수 없는 연구 분야입니다: {v!r}.",
-                      "One of: " + ", ".join(RESEARCH_FIELDS))
-    return v
+    return choice(v, RESEARCH_FIELDS, "research field", "연구 분야")
 
 
 def _check_data_types(v: list[str]) -> list[str]:
     for item in v:
-        if item not in DATA_TYPES:
-            raise invalid("invalid_choice", f"Unknown data type {item!r}.", f"알 수 없는 데이터 유형입니다: {item!r}.",
-                          "One of: " + ", ".join(DATA_TYPES))
+        choice(item, DATA_TYPES, "data type", "데이터 유형")
     return list(dict.fromkeys(v))
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..validation import invalid
+from ..validation import choice, invalid
 from ..vocab import DATA_TYPES, RESEARCH_FIELDS
 
 
@@ -45,18 +45,12 @@ class SourceIn(BaseModel):
     @field_validator("research_field")
     @classmethod
     def _field(cls, v: str) -> str:
-        if v not in RESEARCH_FIELDS:
-            raise invalid("invalid_choice", f"Unknown research field {v!r}.", f"알 수 없는 연구 분야입니다: {v!r}.",
-                          "One of: " + ", ".join(RESEARCH_FIELDS))
-        return v
+        return choice(v, RESEARCH_FIELDS, "research field", "연구 분야")
 
     @field_validator("data_type")
     @classmethod
     def _type(cls, v: str) -> str:
-        if v not in DATA_TYPES:
-            raise invalid("invalid_choice", f"Unknown data type {v!r}.", f"알 수 없는 데이터 유형입니다: {v!r}.",
-                          "One of: " + ", ".join(DATA_TYPES))
-        return v
+        return choice(v, DATA_TYPES, "data type", "데이터 유형")
 
 
 class SourceOut(BaseModel):

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..vocab import ACCESS_LEVELS, DATA_TYPES, MINISTRIES
-from ..validation import invalid
+from ..validation import choice, invalid
 
 
 class SharingPlanItem(BaseModel):
@@ -21,18 +21,12 @@ class SharingPlanItem(BaseModel):
     @field_validator("data_type")
     @classmethod
     def _data_type(cls, v: str) -> str:
-        if v not in DATA_TYPES:
-            raise invalid("invalid_choice", f"Unknown data type {v!r}.", f"알 수 없는 데이터 유형입니다: {v!r}.",
-                          "One of: " + ", ".join(DATA_TYPES))
-        return v
+        return choice(v, DATA_TYPES, "data type", "데이터 유형")
 
     @field_validator("access_level")
     @classmethod
     def _access(cls, v: str) -> str:
-        if v not in ACCESS_LEVELS:
-            raise invalid("invalid_choice", f"Unknown access level {v!r}.", f"알 수 없는 공개 수준입니다: {v!r}.",
-                          "One of: " + ", ".join(ACCESS_LEVELS))
-        return v
+        return choice(v, ACCESS_LEVELS, "access level", "공개 수준")
 
 
 class ProjectIn(BaseModel):
@@ -53,10 +47,7 @@ class ProjectIn(BaseModel):
     @field_validator("ministry")
     @classmethod
     def _ministry(cls, v: str) -> str:
-        if v not in MINISTRIES:
-            raise invalid("invalid_choice", f"Unknown ministry {v!r}.", f"알 수 없는 부처입니다: {v!r}.",
-                          "One of: " + ", ".join(MINISTRIES))
-        return v
+        return choice(v, MINISTRIES, "ministry", "부처")
 
     @model_validator(mode="after")
     def _period(self) -> "ProjectIn":
