@@ -31,6 +31,7 @@ def test_upload_then_background_qc_report_and_grade(client, people, station, dat
     assert by_path["reads/bad.fastq"]["valid"] is False and by_path["reads/bad.fastq"]["grade"] == "F"
     assert summary["grade"]["grade"] == "F"
     assert any(r["rule"] == "version.invalid_file" for r in summary["grade"]["rules"])
+    assert 0 <= summary["completeness"] <= 100
     report = client.get(f"/api/files/{broken['file']}/qc", headers=owner).json()
     assert report["status"] == "done" and report["errors"]
     err = report["errors"][0]
@@ -39,6 +40,21 @@ def test_upload_then_background_qc_report_and_grade(client, people, station, dat
     # The QC report follows the file's rule: a draft's reports are invisible to others.
     assert client.get(f"/api/files/{broken['file']}/qc", headers=people["other"].headers).status_code == 404
     assert client.get(f"/api/datasets/{dataset}/qc", headers=people["other"].headers).status_code == 404
+
+
+def test_version_grade_counts_metadata_completeness(client, people, station, dataset):
+    owner = people["owner"].headers
+    upload_bytes(client, owner, dataset, "reads/good.fastq", fastq_records(300))
+    station.jobs.run_until_idle()
+    sparse = client.get(f"/api/datasets/{dataset}/qc", headers=owner).json()
+    rich = {"description_en": "Whole-genome reads of rice cultivar Ilmi under heat stress, Illumina NovaSeq.",
+            "description_ko": "고온 스트레스 조건의 벼 일미 품종 전장 유전체 리드.", "keywords": ["rice", "WGS", "heat"],
+            "contributors": [{"name": "Kim Minji", "orcid": "0000-0002-1825-0097", "affiliation": "KRIBB"}]}
+    assert client.patch(f"/api/datasets/{dataset}", json=rich, headers=owner).status_code == 200
+    richer = client.get(f"/api/datasets/{dataset}/qc", headers=owner).json()
+    assert richer["completeness"] > sparse["completeness"]
+    assert richer["grade"]["score"] >= sparse["grade"]["score"]
+    assert any(r["rule"] == "metadata.completeness" for r in sparse["grade"]["rules"])
 
 
 def test_unknown_format_is_accepted_and_marked_not_checked(client, people, station, dataset):

@@ -62,7 +62,10 @@ class QCResultService:
         summary: dict[str, Any] = {"dataset": dataset_accession, "version": ver.number, "files": files,
                                    "checked": len(reports), "pending": pending}
         if rows and not pending:
-            summary["grade"] = grade_version(reports).as_dict()
+            # The version's grade folds in how completely its metadata fills the registration form.
+            completeness = self.station.forms.dataset_completeness(uow, dataset, ver)
+            summary["completeness"] = completeness
+            summary["grade"] = grade_version(reports, completeness).as_dict()
         return summary
 
     @staticmethod
