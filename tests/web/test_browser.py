@@ -32,7 +32,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         from biostation.datasets.models import Dataset  # noqa: F401 - the demo's accessions, via the service
         from biostation.identity import SYSTEM
         items = station.datasets.list_out(uow, SYSTEM, station.datasets.list(uow, SYSTEM))
+    controlled = _controlled_dataset(station, data)
     server = LiveServer(station, {"BIOSTATION_CONFIG": str(data / "none.toml")}).start()
+    server.controlled = controlled
     import time
 
     import httpx
@@ -44,6 +46,37 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     yield server
     server.stop()
     station.close()
+
+
+def _controlled_dataset(station: Station, data: Path) -> str:
+    """minji's published, committee-controlled dataset (HMB only); 'dac' chairs its committee."""
+    import hashlib
+
+    from biostation.accounts.service import identity_for
+    from biostation.identity import SYSTEM
+    with station.uow() as uow:
+        minji = identity_for(station.accounts.get_user(uow, "minji"))
+        project = station.projects.list(uow, minji).items[0]
+        committee = station.access.create_committee(uow, SYSTEM, {
+            "name": "KRIBB data access committee", "quorum": 1, "members": [{"username": "dac", "role": "chair"}]})
+        ds, _v = station.datasets.create(uow, minji, {
+            "project": station.projects.accession(project), "title_en": "Korean rice breeder genotypes (controlled)",
+            "title_ko": "한국 벼 육종가 유전형 (통제 접근)", "description_en": "Genotype calls under data-use conditions.",
+            "research_field": "seeds_livestock", "data_types": ["genome_omics"],
+            "organisms": [{"taxon_id": 4530, "name": "Oryza sativa"}]})
+        acc = station.datasets.accession(ds)
+        station.access.set_level(uow, minji, acc, {"level": "controlled", "data_use": {"permission": "HMB"},
+                                                   "committee": committee.id, "emergency_opt_in": True})
+    body = b"sample\tgenotype\nR1\tAA\n"
+    with station.uow() as uow:
+        up = station.uploads.start(uow, minji, acc, {"path": "genotypes.tsv", "size": len(body)})
+    station.uploads.put_part(minji, up.id, 1, hashlib.sha256(body).hexdigest(), [body])
+    with station.uow() as uow:
+        station.uploads.complete(uow, minji, up.id, hashlib.sha256(body).hexdigest())
+    with station.uow() as uow:
+        station.datasets.submit(uow, minji, acc)
+        station.datasets.publish(uow, minji, acc)
+    return acc
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +101,11 @@ def page(context: Any) -> Iterator[Any]:
     yield p
     p.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+def sign_out(page: Any) -> None:
+    page.click("form[action='/sign-out'] button")
+    page.wait_for_selector("a[href^='/sign-in']")
 
 
 def sign_in(page: Any, username: str) -> None:
@@ -238,6 +276,63 @@ def test_bulk_samples_with_errors_then_fixed(page: Any, tmp_path: Path) -> None:
     assert page.locator("#sheet-errors").count() == 0
 
 
+def test_request_access_and_approve_as_committee_member(page: Any, live: Any) -> None:
+    acc = live.controlled
+    sign_in(page, "seojun")
+    page.goto(f"/datasets/{acc}")
+    assert page.locator("ul.tree a").count() == 0  # no downloads before approval
+    page.click(f"a[href='/datasets/{acc}/request-access']")
+    page.fill("#f-purpose_text", "Too short")
+    page.fill("#f-institution", "NAAS")
+    page.fill("#f-project_title", "Heat tolerance loci in Korean rice")
+    page.click("#request-form button[type=submit]")
+    page.wait_for_selector("#error-summary")
+    assert page.locator("#err-purpose_text").inner_text().strip()
+    page.fill("#f-purpose_text", "We will map heat-tolerance loci and validate them in field trials in Suwon.")
+    page.click("#request-form button[type=submit]")
+    page.wait_for_selector("text=데이터 접근 위원회에 보냈습니다")
+    assert "심사 대기" in page.locator(".req-state").first.inner_text()
+    sign_out(page)
+    sign_in(page, "dac")
+    page.click("nav >> text=심사 대기열")
+    card = page.locator(".card.request", has_text="Heat tolerance loci in Korean rice")
+    assert "이용 조건에 맞음" in card.locator(".verdict").inner_text()
+    assert_accessible(page, "committee review queue")
+    screenshot(page, "committee-queue")
+    page.locator("form.vote").first.locator("button[value=approve]").click()
+    page.wait_for_selector("text=투표를 기록했습니다")
+    sign_out(page)
+    sign_in(page, "seojun")
+    page.goto("/my/requests")
+    assert "승인됨" in page.locator(".req-state").first.inner_text()
+    page.goto(f"/datasets/{acc}")
+    assert page.locator("ul.tree a", has_text="genotypes.tsv").count() == 1
+
+
+def test_declare_and_end_an_emergency(page: Any) -> None:
+    from datetime import date, timedelta
+    sign_in(page, "admin")
+    page.goto("/operator")
+    page.fill("#f-title", "Rice blast outbreak, Jeolla")
+    page.fill("#f-taxa", "4530")
+    page.fill("#f-ends_on", (date.today() + timedelta(days=14)).isoformat())
+    page.click("#declare-form button[type=submit]")
+    page.wait_for_selector("#emergency-banner")
+    assert "Rice blast outbreak" in page.locator("#emergency-banner").inner_text()
+    sign_out(page)
+    page.goto("/")  # everyone sees the banner
+    assert page.locator("#emergency-banner").is_visible()
+    assert_accessible(page, "home with the emergency banner")
+    screenshot(page, "emergency-banner")
+    sign_in(page, "admin")
+    page.goto("/operator")
+    form = page.locator("form.end-emergency").first
+    form.locator("input[name=reason]").fill("Outbreak contained by the provincial office.")
+    form.locator("button").click()
+    page.wait_for_selector("text=종료했습니다")
+    assert page.locator("#emergency-banner").count() == 0
+
+
 MAIN_PAGES = [
     ("home", None, "/"),
     ("search", None, "/search?q=rice"),
@@ -250,6 +345,8 @@ MAIN_PAGES = [
     ("dataset-files", "minji", "{draft_files}"),
     ("samples-bulk", "minji", "/samples/bulk?form=biosample.pathogen_cl"),
     ("operator", "admin", "/operator"),
+    ("my-requests", "seojun", "/my/requests"),
+    ("request-access", "seojun", "/datasets/{controlled}/request-access"),
 ]
 
 
@@ -258,7 +355,7 @@ def test_main_pages_are_accessible(page: Any, live: Any, name: str, user: str | 
     """axe-core finds no serious or critical problem; the page is saved as a screenshot for the README."""
     if user:
         sign_in(page, user)
-    url = url.format(published="/datasets/" + live.demo_published[0],
+    url = url.format(published="/datasets/" + live.demo_published[0], controlled=live.controlled,
                      draft_files=f"/datasets/{live.demo['draft']}/files")
     page.goto(url)
     page.wait_for_load_state("networkidle")

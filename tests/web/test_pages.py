@@ -260,8 +260,12 @@ def test_bulk_samples_errors_by_row_and_column_then_fixed(web: WebClient, statio
     web.sign_in("owner")
     page = web.get("/samples/bulk?form=biosample.pathogen_cl")
     assert page.status_code == 200
-    assert 'href="/api/forms/biosample.pathogen_cl/template?format=xlsx"' in page.text
-    assert web.get("/api/forms/biosample.pathogen_cl/template?format=tsv").status_code == 200
+    assert 'href="/samples/template/biosample.pathogen_cl.xlsx"' in page.text
+    tsv = web.get("/samples/template/biosample.pathogen_cl.tsv")
+    assert tsv.status_code == 200 and "collection_date" in tsv.text
+    xlsx = web.get("/samples/template/biosample.pathogen_cl.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert web.get("/samples/template/biosample.pathogen_cl.pdf").status_code == 422
     rows = pathogen_rows(5)
     rows[2]["collection_date"] = "2023-13-45"
     rows[4]["geo_loc_name"] = "Atlantis"
@@ -292,3 +296,66 @@ def people_identity(station: Any, username: str) -> Any:
     from biostation.accounts.service import identity_for
     with station.uow() as uow:
         return identity_for(station.accounts.get_user(uow, username))
+
+
+def controlled_dataset(station: Any, client: Any, people: dict, dataset: str) -> int:
+    """A published dataset under committee control: HMB use only, reviewed by the 'member' user."""
+    with station.uow() as uow:
+        committee = station.access.create_committee(uow, people["admin"].identity, {
+            "name": "Rice data access committee", "quorum": 1, "members": [{"username": "member", "role": "chair"}]})
+        station.access.set_level(uow, people["owner"].identity, dataset, {
+            "level": "controlled", "data_use": {"permission": "HMB"}, "committee": committee.id})
+    publish_with_file(station, client, people, dataset)
+    return committee.id
+
+
+def test_request_access_then_committee_approves(web: WebClient, station: Any, client: Any, people: dict,
+                                                dataset: str) -> None:
+    controlled_dataset(station, client, people, dataset)
+    web.sign_in("other")
+    r = web.get(f"/datasets/{dataset}")
+    assert f'href="/datasets/{dataset}/request-access"' in r.text and "R1.fastq</a>" not in r.text
+    form = {"use": "HMB", "purpose_text": "too short", "institution": "KRIBB", "project_title": "Rice heat genes"}
+    r = web.post(f"/datasets/{dataset}/request-access", form, token_from=f"/datasets/{dataset}/request-access")
+    assert r.status_code == 422 and error_slot(r.text, "purpose_text")
+    form["purpose_text"] = "We will map heat-tolerance loci in rice and compare them with wheat panels."
+    r = web.post(f"/datasets/{dataset}/request-access", form, token_from=f"/datasets/{dataset}/request-access",
+                 follow_redirects=True)
+    assert r.url.path == "/my/requests" and "심사 대기" in r.text
+    web.post("/sign-out", {})
+    web.sign_in("member")
+    r = web.get("/committee")
+    assert r.status_code == 200 and "Rice heat genes" in r.text and "이용 조건에 맞음" in r.text
+    req_id = re.search(r'action="/committee/(\d+)/vote"', r.text).group(1)
+    r = web.post(f"/committee/{req_id}/vote", {"vote": "approve", "comment": "Fine."}, follow_redirects=True)
+    assert "승인됨" in r.text
+    web.post("/sign-out", {})
+    web.sign_in("other")
+    assert "R1.fastq</a>" in web.get(f"/datasets/{dataset}").text  # the files open to the approved requester
+    assert "승인됨" in web.get("/my/requests").text
+    web.post("/sign-out", {})
+    web.sign_in("owner")
+    assert web.get("/committee").status_code == 403  # not a committee member
+
+
+def test_declare_and_end_an_emergency(web: WebClient, station: Any, client: Any, people: dict,
+                                      dataset: str) -> None:
+    from datetime import date, timedelta
+    web.sign_in("admin")
+    r = web.post("/operator/emergencies", {"title": "", "taxa": "abc", "ends_on": ""}, token_from="/operator")
+    assert r.status_code == 422 and error_slot(r.text, "taxa") and error_slot(r.text, "ends_on")
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    r = web.post("/operator/emergencies", {"title": "Rice blast outbreak", "taxa": "4530", "ends_on": tomorrow},
+                 token_from="/operator", follow_redirects=True)
+    assert 'id="emergency-banner"' in r.text and "Rice blast outbreak" in r.text
+    assert 'id="emergency-banner"' in web.get("/").text
+    eid = re.search(r'action="/operator/emergencies/(\d+)/end"', r.text).group(1)
+    r = web.post(f"/operator/emergencies/{eid}/end", {"reason": "x"}, token_from="/operator", follow_redirects=True)
+    assert 'class="flash error"' in r.text and 'id="emergency-banner"' in r.text  # reason too short
+    r = web.post(f"/operator/emergencies/{eid}/end", {"reason": "Outbreak contained."}, token_from="/operator",
+                 follow_redirects=True)
+    assert 'id="emergency-banner"' not in r.text and "Outbreak contained." in r.text
+    web.post("/sign-out", {})
+    web.sign_in("owner")
+    assert web.post("/operator/emergencies", {"title": "x", "taxa": "4530", "ends_on": tomorrow},
+                    token_from="/").status_code == 403

@@ -46,6 +46,7 @@ def context(request: Request, **extra: Any) -> dict[str, Any]:
     lang = lang_of(request)
     identity = identity_of(request)
     session = request.scope.get("session")
+    domains = available_domains(request)
     return {
         "request": request, "lang": lang, "languages": i18n.LANGUAGES, "_": i18n.translator(lang),
         "user": identity if identity.user_id is not None else None,
@@ -60,9 +61,17 @@ def context(request: Request, **extra: Any) -> dict[str, Any]:
         "type_label": lambda c: term(vocab.DATA_TYPES, c, lang),
         "ministry_label": lambda c: term(vocab.MINISTRIES, c, lang),
         "access_label": lambda c: term(vocab.ACCESS_LEVELS, c, lang),
-        "vocab": vocab, "domains": available_domains(request), "vocabularies": _vocabularies(),
+        "vocab": vocab, "domains": domains, "vocabularies": _vocabularies(),
+        "emergencies": active_emergencies(station_of(request)) if "access" in domains else [],
         **extra,
     }
+
+
+def active_emergencies(station: Any) -> list[Any]:
+    """The emergencies in force now, for the banner on every page (public-health information)."""
+    with station.uow() as uow:
+        items, _cursor = station.access.emergencies(uow, ANONYMOUS, limit=station.config.page_size_max)
+    return [e for e in items if e.active]
 
 
 def _vocabularies() -> Any:

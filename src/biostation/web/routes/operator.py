@@ -10,7 +10,7 @@ from ...audit import api as audit_api
 from ...jobs import api as jobs_api
 from ...policy import require
 from .. import charts
-from ..render import WebRoute, page, station_of, term, lang_of
+from ..render import WebRoute, available_domains, lang_of, page, station_of, term
 from ..stats import dataset_summary
 from .common import signed_in
 
@@ -20,6 +20,12 @@ router = APIRouter(route_class=WebRoute)
 @router.get("/operator")
 def dashboard(request: Request, action: str = "", target: str = "", before: int | None = None,
               job_state: str = "") -> Response:
+    return render_dashboard(request, action, target, before, job_state)
+
+
+def render_dashboard(request: Request, action: str = "", target: str = "", before: int | None = None,
+                     job_state: str = "", status: int = 200, emergency_values: dict | None = None,
+                     emergency_errors: dict | None = None) -> Response:
     identity = signed_in(request)
     station = station_of(request)
     require(station, identity, identity.has_role("operator"), "open", "operator_dashboard", "*")
@@ -28,8 +34,14 @@ def dashboard(request: Request, action: str = "", target: str = "", before: int 
     audit = audit_api.list_audit(station, identity, before=before, action=action or None, target=target or None,
                                  limit=50)
     jobs = jobs_api.list_jobs(station, identity, state=job_state or None, limit=50)
+    emergencies = []
+    if "access" in available_domains(request):
+        with station.uow() as uow:
+            emergencies, _c = station.access.emergencies(uow, identity, limit=station.config.page_size_max)
     return page(
-        request, "operator.html", summary=summary, audit=audit, jobs=jobs,
+        request, "operator.html", status=status, summary=summary, audit=audit, jobs=jobs,
+        all_emergencies=sorted(emergencies, key=lambda e: (not e.active, -e.id)),
+        emergency_values=emergency_values or {}, emergency_errors=emergency_errors or {},
         filters={"action": action, "target": target, "job_state": job_state},
         by_ministry=charts.stacked_months(summary.monthly_ministry, lambda c: term(vocab.MINISTRIES, c, lang) or "—"),
         by_field=charts.stacked_months(summary.monthly_field, lambda c: term(vocab.RESEARCH_FIELDS, c, lang)),

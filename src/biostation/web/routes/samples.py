@@ -34,6 +34,27 @@ def _page(request: Request, values: dict, status: int = 200, **extra: Any) -> Re
                 forms=_forms(request), **extra)
 
 
+MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "tsv": "text/tab-separated-values; charset=utf-8"}
+
+
+@router.get("/samples/template/{form_id}.{fmt}")
+def template(request: Request, form_id: str, fmt: str, version: str | None = None) -> Response:
+    """The form's sheet template, read into memory before the temporary file goes (templates are small)."""
+    from ..render import identity_of
+    station = station_of(request)
+    fd, tmp = tempfile.mkstemp(suffix=f".{fmt}", dir=station.config.data_path)
+    os.close(fd)
+    try:
+        with station.uow() as uow:
+            form = station.forms.template(uow, identity_of(request), form_id, version, fmt, tmp)
+        body = Path(tmp).read_bytes()
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return Response(body, media_type=MEDIA.get(fmt, "application/octet-stream"),
+                    headers={"Content-Disposition": f'attachment; filename="{form.id}-{form.version}.{fmt}"'})
+
+
 @router.get("/samples/bulk")
 def bulk_form(request: Request, project: str = "", form: str = "") -> Response:
     signed_in(request)

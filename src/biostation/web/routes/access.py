@@ -1,0 +1,212 @@
+"""Access pages: request access to a controlled dataset, follow my requests, the committee's review queue
+with the DUO compatibility verdict, and the operator's emergency controls. The access domain decides;
+these pages show its answers and errors beside the fields."""
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ...errors import StationError, ValidationFailed, field_error
+from .. import i18n
+from ..render import WebRoute, errors_by_field, flash, lang_of, page, redirect, station_of
+from .common import checked_form, signed_in
+
+router = APIRouter(route_class=WebRoute)
+N_ = i18n.N_
+USES = ("GRU", "HMB", "DS", "POA")
+REQUEST_FIELDS = ("use", "diseases", "country", "purpose_text", "institution", "project_title",
+                  "project_reference", "requested_days")
+
+
+def _input_name(path: str) -> str:
+    """Service error path -> input name on the request form."""
+    if path.startswith("purpose."):
+        return path.split(".", 1)[1].split("[")[0]
+    return path.split("[")[0]
+
+
+# request access -----------------------------------------------------------------------------------------------
+@router.get("/datasets/{accession}/request-access")
+def request_form(request: Request, accession: str) -> Response:
+    identity = signed_in(request)
+    station = station_of(request)
+    with station.uow() as uow:
+        ds = station.datasets.out(uow, *station.datasets.get(uow, identity, accession))
+        access = station.access.show(uow, identity, accession)
+    return page(request, "access_request.html", ds=ds, access=access, values={"use": "HMB"}, errors={})
+
+
+@router.post("/datasets/{accession}/request-access")
+async def request_create(request: Request, accession: str) -> Response:
+    identity = signed_in(request)
+    form = await checked_form(request)
+    values = {k: str(form.get(k) or "").strip() for k in REQUEST_FIELDS}
+    flags = {k: form.get(k) == "on" for k in ("commercial", "genetic_study", "methods_development")}
+    values.update({k: v for k, v in flags.items()})
+    accepts = [str(v) for v in form.getlist("accepts")]
+    purpose: dict[str, Any] = {"use": values["use"], "diseases": [d.strip() for d in values["diseases"].split(",")
+                                                                  if d.strip()], **flags, "accepts": accepts}
+    if values["country"]:
+        purpose["country"] = values["country"].upper()
+    data: dict[str, Any] = {"dataset": accession, "purpose": purpose, "purpose_text": values["purpose_text"],
+                            "institution": values["institution"], "project_title": values["project_title"],
+                            "project_reference": values["project_reference"], "submit": True}
+    station = station_of(request)
+    lang = lang_of(request)
+    try:
+        if values["requested_days"]:
+            if not values["requested_days"].isdigit():
+                raise ValidationFailed([field_error("int_parsing", "requested_days", "Write a whole number of days.",
+                                                    "일수를 정수로 입력하세요.", "e.g. 365", values["requested_days"])])
+            data["requested_days"] = int(values["requested_days"])
+        with station.uow() as uow:
+            req = station.access.create_request(uow, identity, data)
+    except StationError as exc:
+        if exc.status in (401, 404):
+            raise
+        with station.uow() as uow:
+            ds = station.datasets.out(uow, *station.datasets.get(uow, identity, accession))
+            access = station.access.show(uow, identity, accession)
+        return page(request, "access_request.html", status=exc.status, ds=ds, access=access, values=values,
+                    accepts=accepts, error=exc, errors=errors_by_field(exc, lang, _input_name))
+    _ = i18n.translator(lang)
+    flash(request, _("Request %(id)s sent to the data access committee.", id=req.id))
+    return redirect("/my/requests")
+
+
+@router.get("/my/requests")
+def my_requests(request: Request) -> Response:
+    identity = signed_in(request)
+    station = station_of(request)
+    with station.uow() as uow:
+        items, _cursor = station.access.my_requests(uow, identity, limit=200)
+    lang = lang_of(request)
+    return page(request, "my_requests.html", items=items, state_label=lambda st: state_label(st, lang))
+
+
+@router.post("/my/requests/{request_id}/withdraw")
+async def withdraw(request: Request, request_id: int) -> Response:
+    identity = signed_in(request)
+    await checked_form(request)
+    station = station_of(request)
+    with station.uow() as uow:
+        station.access.withdraw_request(uow, identity, request_id)
+    _ = i18n.translator(lang_of(request))
+    flash(request, _("Request withdrawn."))
+    return redirect("/my/requests")
+
+
+# the committee's queue ----------------------------------------------------------------------------------------
+@router.get("/committee")
+def committee_queue(request: Request, state: str = "submitted") -> Response:
+    identity = signed_in(request)
+    station = station_of(request)
+    with station.uow() as uow:
+        items, _cursor = station.access.queue(uow, identity, state=state if state in (
+            "submitted", "approved", "rejected", "changes_requested") else "submitted", limit=200)
+    lang = lang_of(request)
+    return page(request, "committee.html", items=items, state=state, state_label=lambda st: state_label(st, lang))
+
+
+@router.post("/committee/{request_id}/vote")
+async def committee_vote(request: Request, request_id: int) -> Response:
+    identity = signed_in(request)
+    form = await checked_form(request)
+    station = station_of(request)
+    lang = lang_of(request)
+    _ = i18n.translator(lang)
+    vote = str(form.get("vote") or "")
+    data: dict[str, Any] = {"vote": vote, "comment": str(form.get("comment") or "")}
+    if form.get("expires_on"):
+        data["expires_on"] = str(form.get("expires_on"))
+    try:
+        with station.uow() as uow:
+            out = station.access.vote(uow, identity, request_id, data)
+    except StationError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        msgs = [i18n.both(lang, exc.message_en, exc.message_ko)] + \
+            [i18n.both(lang, e.message_en, e.message_ko) + " " + e.hint for e in exc.errors]
+        flash(request, " ".join(msgs), "error")
+        return redirect("/committee")
+    flash(request, _("Vote recorded: request %(id)s is now %(state)s.", id=out.id, state=state_label(out.state, lang)))
+    return redirect("/committee")
+
+
+STATES = {"draft": N_("draft"), "submitted": N_("waiting for review"), "changes_requested": N_("changes requested"),
+          "approved": N_("approved"), "rejected": N_("rejected"), "withdrawn": N_("withdrawn"), "expired": N_("expired")}
+
+
+def state_label(state: str, lang: str) -> str:
+    return i18n.translator(lang)(STATES.get(state, state))
+
+
+# emergencies --------------------------------------------------------------------------------------------------
+@router.post("/operator/emergencies")
+async def declare(request: Request) -> Response:
+    identity = signed_in(request)
+    form = await checked_form(request)
+    station = station_of(request)
+    lang = lang_of(request)
+    values = {k: str(form.get(k) or "").strip() for k in ("title", "description", "taxa", "ends_on")}
+    errors = []
+    taxa = []
+    for t in values["taxa"].replace(",", " ").split():
+        if t.isdigit():
+            taxa.append(int(t))
+        else:
+            errors.append(field_error("invalid_taxon", "taxa", f"'{t}' is not an NCBI taxon id.",
+                                      f"'{t}'은(는) NCBI 분류 번호가 아닙니다.", "e.g. 2697049 (SARS-CoV-2)", t))
+    data: dict[str, Any] = {"title": values["title"], "description": values["description"], "taxa": taxa}
+    try:
+        ends = datetime.combine(datetime.fromisoformat(values["ends_on"]).date(), time(23, 59, 59), timezone.utc) \
+            if values["ends_on"] else None
+    except ValueError:
+        ends = None
+        errors.append(field_error("date_parsing", "ends_on", "Not a date.", "날짜 형식이 아닙니다.", "YYYY-MM-DD"))
+    data["ends_at"] = ends
+    # Every problem at once: the access schema's own checks on what could be read, plus the ones above.
+    from ...access.schemas import EmergencyIn
+    from ...validation import parse
+    try:
+        parse(EmergencyIn, data)
+    except ValidationFailed as exc:
+        seen = {e.field for e in errors}
+        errors += [e for e in exc.errors if e.field not in seen and not (e.field == "ends_at" and "ends_on" in seen)]
+    try:
+        if errors:
+            raise ValidationFailed(errors)
+        with station.uow() as uow:
+            e = station.access.declare(uow, identity, data)
+    except StationError as exc:
+        if exc.status in (401, 403):
+            raise
+        from .operator import render_dashboard
+        return render_dashboard(request, status=exc.status, emergency_values=values, emergency_errors=errors_by_field(
+            exc, lang, lambda p: "ends_on" if p == "ends_at" else p.split("[")[0]))
+    _ = i18n.translator(lang)
+    flash(request, _("Emergency %(title)s declared.", title=e.title))
+    return redirect("/operator#emergency-h")
+
+
+@router.post("/operator/emergencies/{emergency_id}/end")
+async def end(request: Request, emergency_id: int) -> Response:
+    identity = signed_in(request)
+    form = await checked_form(request)
+    station = station_of(request)
+    lang = lang_of(request)
+    try:
+        with station.uow() as uow:
+            e = station.access.end(uow, identity, emergency_id, {"reason": str(form.get("reason") or "")})
+    except StationError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        flash(request, " ".join([i18n.both(lang, exc.message_en, exc.message_ko)] +
+                                [i18n.both(lang, x.message_en, x.message_ko) for x in exc.errors]), "error")
+        return redirect("/operator#emergency-h")
+    _ = i18n.translator(lang)
+    flash(request, _("Emergency %(title)s ended.", title=e.title))
+    return redirect("/operator#emergency-h")
