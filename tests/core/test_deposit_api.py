@@ -122,3 +122,16 @@ def test_only_operators_create_users(client, people):
     assert r.status_code == 201
     r = client.get("/api/me", headers={"Authorization": "Bearer bst_not-a-real-token"})
     assert r.status_code == 401 and r.json()["code"] == "invalid_token"
+
+
+def test_form_fields_in_extra_are_checked(client, people, project):
+    """Values of the registration form's fields are checked on create and update; every error names the field."""
+    body = {"project": project, **DATASET, "extra": {"embargo_until": "2020-13-45"}}
+    r = client.post("/api/datasets", json=body, headers=people["owner"].headers)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "extra.embargo_until" and r.json()["errors"][0]["message_ko"]
+    acc = client.post("/api/datasets", json={"project": project, **DATASET}, headers=people["owner"].headers)
+    acc = acc.json()["accession"]
+    r = client.patch(f"/api/datasets/{acc}", json={"extra": {"embargo_until": "someday"}},
+                     headers=people["owner"].headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "extra.embargo_until"

@@ -92,6 +92,7 @@ class DatasetService:
             project = self.station.projects.get(uow, identity, project_acc)
             self.station.projects.require_deposit(uow, identity, project)
         data = parse(DatasetIn, data)
+        self._check_form_fields(data.research_field, data.data_types, data.extra or {})
         dataset = Dataset(project_id=project.id, owner_id=identity.user_id)
         uow.session.add(dataset)
         uow.session.flush()
@@ -136,12 +137,22 @@ class DatasetService:
         dataset, draft = self.editable_draft(uow, identity, accession)
         patch = parse(DatasetFields, patch)
         changed = _values(patch, defaults=False)
+        if {"research_field", "data_types", "extra"} & set(changed):
+            self._check_form_fields(changed.get("research_field", draft.research_field),
+                                    changed.get("data_types", draft.data_types), changed.get("extra", draft.extra) or {})
         for key, value in changed.items():
             setattr(draft, key, value)
         draft.updated_at = now()
         record(uow, identity, "dataset.update", "dataset", self.accession(dataset),
                {"version": draft.number, "fields": sorted(changed)})
         return dataset, draft
+
+    def _check_form_fields(self, research_field: str, data_types: list[str], extra: dict) -> None:
+        """Values of the registration form's fields (``extra``) must be well formed; missing ones are allowed in a
+        draft and show up in the completeness score."""
+        errors = self.station.forms.validate_dataset_extra(research_field, list(data_types or []), extra)
+        if errors:
+            raise ValidationFailed(errors)
 
     def submit(self, uow: UnitOfWork, identity: Identity, accession: str) -> tuple[Dataset, DatasetVersion]:
         dataset, draft = self.editable_draft(uow, identity, accession)
