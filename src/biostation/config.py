@@ -70,6 +70,8 @@ SETTINGS: list[Setting] = [
             "Owners may publish their own submitted datasets (false: only curators publish)."),
     Setting("log_level", str, "info", "Log level: debug, info, warning, error."),
     Setting("demo", _bool, False, "Load the demo data when the station starts with an empty database."),
+    Setting("web_session_secret", str, "", "Key signing the web sign-in cookie (empty: one is made once and kept in "
+            "<data_dir>/web-session.key, shared by every worker). Changing it signs everyone out.", secret=True),
     Setting("publisher", str, "Korea Bio Data Station (국가 바이오 데이터 스테이션)",
             "Publisher named in DataCite metadata, citations, JSON-LD and the OAI-PMH Identify response."),
     Setting("admin_email", str, "biostation@example.kr", "Contact address given in the OAI-PMH Identify response."),

@@ -359,3 +359,14 @@ def test_declare_and_end_an_emergency(web: WebClient, station: Any, client: Any,
     web.sign_in("owner")
     assert web.post("/operator/emergencies", {"title": "x", "taxa": "4530", "ends_on": tomorrow},
                     token_from="/").status_code == 403
+
+
+def test_session_secret_is_a_setting_or_kept_in_the_data_folder(station: Any, tmp_path: Any) -> None:
+    from biostation.config import load_config
+    from biostation.web.session import session_secret
+    first = session_secret(station)
+    assert len(first) >= 40 and session_secret(station) == first  # made once, then reused by every worker
+    assert (station.config.data_path / "web-session.key").stat().st_mode & 0o777 == 0o600
+    configured = load_config({"data_dir": str(tmp_path), "web_session_secret": "s3cret-from-settings"}, environ={})
+    assert session_secret(type("S", (), {"config": configured})()) == "s3cret-from-settings"
+    assert any(r["name"] == "web_session_secret" and r["value"] == "********" for r in configured.rows())
