@@ -62,6 +62,17 @@ def _process_tree(pid: int) -> list[int]:
     return out
 
 
+def _wait_for_qc(url: str, token: str, dataset: str, timeout: float = 600) -> None:
+    import httpx
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        summary = httpx.get(f"{url}/api/datasets/{dataset}/qc", headers={"Authorization": f"Bearer {token}"},
+                            timeout=30).json()
+        if summary.get("pending") == 0:
+            return
+        time.sleep(1)
+
+
 def bench_upload(quick: bool) -> list[dict]:
     import subprocess
 
@@ -107,18 +118,29 @@ def bench_upload(quick: bool) -> list[dict]:
                 except httpx.TransportError:
                     time.sleep(0.1)
             client = UploadClient(url, token, show_progress=False)
+            # 1. The client reads the file once: part sha256s for the server, whole sha256 on a second thread.
             t = time.perf_counter()
             res = client.upload(src, dataset, "big/big.bin")
             elapsed = time.perf_counter() - t
+            _wait_for_qc(url, token, dataset)  # background QC re-reads the file; let it finish first
+            # 2. The depositor already has the file's sha256 (a sequencing core's manifest, `--checksums`):
+            #    the client only hashes parts. The manifest's checksum is not part of the timed upload.
+            whole = h.hexdigest()
+            t = time.perf_counter()
+            res2 = client.upload(src, dataset, "big/big-manifest.bin", sha256=whole)
+            elapsed_manifest = time.perf_counter() - t
+            _wait_for_qc(url, token, dataset)
             rss = max(peak_rss_mb(pid) for pid in _process_tree(proc.pid))
         finally:
             os.killpg(proc.pid, 15)
             proc.wait(15)
-        assert res["state"] == "completed"
+        assert res["state"] == "completed" and res2["state"] == "completed"
         station.close()
         label = f"upload {size // MiB} MiB via HTTP API"
         return [
-            result(label, size / elapsed / MiB, "MB/s", "read+sha256", best / MiB, 0.5),
+            result(label + ", client hashes whole file", size / elapsed / MiB, "MB/s", "read+sha256", best / MiB, 0.5),
+            result(label + ", sha256 from manifest", size / elapsed_manifest / MiB, "MB/s", "read+sha256",
+                   best / MiB, 0.5),
             result("upload server peak memory", rss, "MB", "limit", 300.0, 1.0, higher_is_better=False,
                    target_text="< 300 MB"),
         ]
