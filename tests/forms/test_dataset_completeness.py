@@ -27,12 +27,15 @@ def test_dataset_completeness_endpoint_and_function(client, people, station, dat
     with station.uow() as uow:
         ds, ver = station.datasets.get(uow, people["owner"].identity, dataset)
         assert station.forms.dataset_completeness(uow, ds, ver) == float(after["score"])
+    # the station's check of a dataset's form fields uses the station's registry (stored versions included)
+    assert station.forms.validate_dataset_extra("seeds_livestock", ["genome_omics"], {}, submit=True)[0].field == \
+        "extra.study_design"
     # a draft is not readable by others: its completeness is not either
     assert client.get(f"/api/datasets/{dataset}/completeness", headers=people["other"].headers).status_code == 404
     assert client.get(f"/api/datasets/{dataset}/completeness").status_code in (401, 404)
 
 
-def test_validate_dataset_extra(station):
+def test_validate_dataset_extra():
     # value errors always; missing mandatory fields only for a submission; fields the dataset itself carries never
     errors = validate_dataset_extra("seeds_livestock", ["genome_omics"], {"contact_email": "minji at kribb"})
     assert [(e.code, e.field) for e in errors] == [("email_format", "extra.contact_email")]
@@ -45,6 +48,3 @@ def test_validate_dataset_extra(station):
     assert validate_dataset_extra("seeds_livestock", ["genome_omics"],
                                   {**EXTRA, "my_note": "x", "keywords": ["a", "b"]}, submit=True) == []
     assert validate_dataset_extra("no_such_field", ["genome_omics"], {"x": 1}) == []
-    # the station's service uses the station's registry (stored versions included)
-    assert station.forms.validate_dataset_extra("seeds_livestock", ["genome_omics"], {}, submit=True)[0].field == \
-        "extra.study_design"
