@@ -370,3 +370,26 @@ def test_session_secret_is_a_setting_or_kept_in_the_data_folder(station: Any, tm
     configured = load_config({"data_dir": str(tmp_path), "web_session_secret": "s3cret-from-settings"}, environ={})
     assert session_secret(type("S", (), {"config": configured})()) == "s3cret-from-settings"
     assert any(r["name"] == "web_session_secret" and r["value"] == "********" for r in configured.rows())
+
+
+def test_owner_sets_access_level_and_makes_a_reviewer_link(web: WebClient, station: Any, client: Any,
+                                                           people: dict, dataset: str) -> None:
+    upload_bytes(client, people["owner"].headers, dataset, "a/b.txt", b"draft bytes")
+    web.sign_in("owner")
+    r = web.get(f"/datasets/{dataset}")
+    assert 'id="sharing-h"' in r.text
+    r = web.post(f"/datasets/{dataset}/access", {"level": "embargoed", "embargo_until": "2099-01-01"},
+                 follow_redirects=True)
+    assert "공개 수준" in r.text and 'class="flash error"' in r.text  # more than three years: refused, in Korean
+    r = web.post(f"/datasets/{dataset}/access", {"level": "private"}, follow_redirects=True)
+    assert "공개 수준을 저장했습니다." in r.text
+    r = web.post(f"/datasets/{dataset}/reviewer-links", {"label": "J Rice Sci MS-123", "days": "30"},
+                 follow_redirects=True)
+    url = re.search(r"(/review/[A-Za-z0-9_\-]+)", r.text).group(1)
+    web.post("/sign-out", {})
+    r = web.get(url)  # a referee without an account reads the unpublished draft
+    assert r.status_code == 200 and "b.txt" in r.text and 'name="robots" content="noindex' in r.text
+    assert web.get(url + "x").status_code in (401, 403, 404)
+    web.sign_in("other")
+    assert 'id="sharing-h"' not in web.get(url).text
+    assert web.post(f"/datasets/{dataset}/access", {"level": "open"}).status_code == 404  # a draft stays hidden

@@ -210,3 +210,88 @@ async def end(request: Request, emergency_id: int) -> Response:
     _ = i18n.translator(lang)
     flash(request, _("Emergency %(title)s ended.", title=e.title))
     return redirect("/operator#emergency-h")
+
+
+# the owner's access settings and reviewer links ---------------------------------------------------------------
+@router.post("/datasets/{accession}/access")
+async def set_level(request: Request, accession: str) -> Response:
+    identity = signed_in(request)
+    form = await checked_form(request)
+    station = station_of(request)
+    lang = lang_of(request)
+    level = str(form.get("level") or "")
+    data: dict[str, Any] = {"level": level}
+    if level == "embargoed" and form.get("embargo_until"):
+        data["embargo_until"] = str(form.get("embargo_until"))
+    if level == "controlled":
+        data["data_use"] = {"permission": str(form.get("permission") or "GRU")}
+        if str(form.get("committee") or "").isdigit():
+            data["committee"] = int(str(form.get("committee")))
+        data["emergency_opt_in"] = form.get("emergency_opt_in") == "on"
+    try:
+        with station.uow() as uow:
+            station.access.set_level(uow, identity, accession, data)
+    except StationError as exc:
+        if exc.status in (401, 404):
+            raise
+        flash(request, " ".join([i18n.both(lang, exc.message_en, exc.message_ko)] +
+                                [i18n.both(lang, e.message_en, e.message_ko) + " " + e.hint for e in exc.errors]),
+              "error")
+        return redirect(f"/datasets/{accession}#sharing-h")
+    _ = i18n.translator(lang)
+    flash(request, _("Access level saved."))
+    return redirect(f"/datasets/{accession}#sharing-h")
+
+
+@router.post("/datasets/{accession}/reviewer-links")
+async def create_link(request: Request, accession: str) -> Response:
+    identity = signed_in(request)
+    form = await checked_form(request)
+    station = station_of(request)
+    lang = lang_of(request)
+    days = str(form.get("days") or "90")
+    try:
+        with station.uow() as uow:
+            link = station.access.create_link(uow, identity, accession, {
+                "label": str(form.get("label") or ""), "days": int(days) if days.isdigit() else days})
+    except StationError as exc:
+        if exc.status in (401, 404):
+            raise
+        flash(request, " ".join([i18n.both(lang, exc.message_en, exc.message_ko)] +
+                                [i18n.both(lang, e.message_en, e.message_ko) for e in exc.errors]), "error")
+        return redirect(f"/datasets/{accession}#sharing-h")
+    url = f"{station.config.effective_base_url}/review/{link.token}"
+    _ = i18n.translator(lang)
+    flash(request, _("Reviewer link made; copy it now, it is shown only once: %(url)s", url=url))
+    return redirect(f"/datasets/{accession}#sharing-h")
+
+
+@router.post("/datasets/{accession}/reviewer-links/{link_id}/revoke")
+async def revoke_link(request: Request, accession: str, link_id: int) -> Response:
+    identity = signed_in(request)
+    await checked_form(request)
+    station = station_of(request)
+    with station.uow() as uow:
+        station.access.revoke_link(uow, identity, link_id)
+    _ = i18n.translator(lang_of(request))
+    flash(request, _("Reviewer link revoked."))
+    return redirect(f"/datasets/{accession}#sharing-h")
+
+
+@router.get("/review/{token}")
+def review(request: Request, token: str) -> Response:
+    """What a journal referee sees through a reviewer link: the dataset, read-only, without signing in."""
+    station = station_of(request)
+    try:
+        reviewer = station.access.reviewer_identity(token)
+        acc = station.access.accession(reviewer.dataset_id)
+        with station.uow() as uow:
+            ds = station.datasets.out(uow, *station.datasets.get(uow, reviewer, acc))
+            files, _c = station.datasets.files(uow, reviewer, acc, None, None, 1000)
+    except StationError as exc:
+        return page(request, "error.html", status=404 if exc.status == 401 else exc.status, error=exc)
+    for f in files:
+        f.download_url = f"/api/review/{token}/files/{f.accession}/content"
+    from .public import file_tree
+    return page(request, "review.html", ds=ds, files=files, tree_root=file_tree(files), open_files=True,
+                owner_view=False)

@@ -208,7 +208,8 @@ def files_page(request: Request, accession: str) -> Response:
     with station.uow() as uow:
         ds = station.datasets.out(uow, *station.datasets.get(uow, identity, accession))
         files, _c = station.datasets.files(uow, identity, ds.accession, ds.version, None, 1000)
-    return page(request, "dataset_files.html", ds=ds, files=files,
+        qc = _qc_by_path(request, uow, identity, ds)
+    return page(request, "dataset_files.html", ds=ds, files=files, qc=qc,
                 part_size=min(max(8 * 1024 * 1024, 5 * 1024 * 1024), station.config.upload_max_part_size))
 
 
@@ -219,8 +220,19 @@ def files_fragment(request: Request, accession: str) -> Response:
     with station.uow() as uow:
         ds = station.datasets.out(uow, *station.datasets.get(uow, identity, accession))
         files, _c = station.datasets.files(uow, identity, ds.accession, ds.version, None, 1000)
-    html = env.get_template("_file_table.html").render(context(request, ds=ds, files=files, editable=True))
+        qc = _qc_by_path(request, uow, identity, ds)
+    html = env.get_template("_file_table.html").render(context(request, ds=ds, files=files, qc=qc,
+                                                               editable=ds.state == "draft"))
     return HTMLResponse(html)
+
+
+def _qc_by_path(request: Request, uow: Any, identity: Any, ds: Any) -> dict[str, dict] | None:
+    """Each file's QC state (queued, running, done with a grade) while the checks arrive, or None without QC."""
+    from ..render import available_domains
+    if "qc" not in available_domains(request):
+        return None
+    summary = station_of(request).qc.version_summary(uow, identity, ds.accession, ds.version)
+    return {f["path"]: f for f in summary["files"]}
 
 
 @router.post("/datasets/{accession}/files/delete")

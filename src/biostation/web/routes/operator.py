@@ -34,12 +34,18 @@ def render_dashboard(request: Request, action: str = "", target: str = "", befor
     audit = audit_api.list_audit(station, identity, before=before, action=action or None, target=target or None,
                                  limit=50)
     jobs = jobs_api.list_jobs(station, identity, state=job_state or None, limit=50)
+    grades = None
+    if "search" in available_domains(request):
+        from .search import run_search
+        result = run_search(request, "", facets=("quality_grade",), limit=1)
+        grades = charts.hbars([(v.value, v.count) for v in result.facets.get("quality_grade", [])])
+        grades["bars"].sort(key=lambda b: b["label"])
     emergencies = []
     if "access" in available_domains(request):
         with station.uow() as uow:
             emergencies, _c = station.access.emergencies(uow, identity, limit=station.config.page_size_max)
     return page(
-        request, "operator.html", status=status, summary=summary, audit=audit, jobs=jobs,
+        request, "operator.html", status=status, summary=summary, audit=audit, jobs=jobs, grades=grades,
         all_emergencies=sorted(emergencies, key=lambda e: (not e.active, -e.id)),
         emergency_values=emergency_values or {}, emergency_errors=emergency_errors or {},
         filters={"action": action, "target": target, "job_state": job_state},

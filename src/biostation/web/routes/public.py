@@ -50,7 +50,10 @@ def landing(request: Request, accession: str, version: int | None = None, cursor
         except StationError:
             project = None
         if "access" in domains:
-            extra["access"] = station.access.show(uow, identity, ds.accession)
+            extra["access"] = access = station.access.show(uow, identity, ds.accession)
+            if access.permissions.get("grant"):
+                extra["links"] = station.access.links(uow, identity, ds.accession)
+                extra["committees"], _c = station.access.committees(uow, identity, limit=200)
         if "qc" in domains:
             extra["qc"] = station.qc.version_summary(uow, identity, ds.accession, ds.version)
         if "interop" in domains:
