@@ -346,6 +346,8 @@ MAIN_PAGES = [
     ("samples-bulk", "minji", "/samples/bulk?form=biosample.pathogen_cl"),
     ("operator", "admin", "/operator"),
     ("my-requests", "seojun", "/my/requests"),
+    ("my-lab", "minji", "/my/lab"),
+    ("committee", "dac", "/committee?state=approved"),
     ("request-access", "seojun", "/datasets/{controlled}/request-access"),
 ]
 

@@ -28,7 +28,7 @@ def test_every_message_has_a_korean_translation() -> None:
     missing = {m: f for m, f in messages.items() if m not in ko}
     assert not missing, f"untranslated (add them to locale/ko/LC_MESSAGES/messages.po): {missing}"
     for msgid, text in ko.items():
-        for name in ("%(n)s", "%(acc)s", "%(name)s", "%(path)s", "%(date)s", "%(total)s", "%(f)s", "%(file)s", "%(first)s", "%(last)s", "%(id)s", "%(state)s", "%(title)s", "%(url)s"):
+        for name in ("%(n)s", "%(acc)s", "%(name)s", "%(path)s", "%(date)s", "%(total)s", "%(f)s", "%(file)s", "%(first)s", "%(last)s", "%(id)s", "%(state)s", "%(title)s", "%(url)s", "%(used)s", "%(quota)s"):
             assert (name in msgid) == (name in text), f"placeholder {name} lost in {msgid!r}"
 
 

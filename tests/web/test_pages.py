@@ -393,3 +393,35 @@ def test_owner_sets_access_level_and_makes_a_reviewer_link(web: WebClient, stati
     web.sign_in("other")
     assert 'id="sharing-h"' not in web.get(url).text
     assert web.post(f"/datasets/{dataset}/access", {"level": "open"}).status_code == 404  # a draft stays hidden
+
+
+def test_my_lab_data_quota_and_colleagues(web: WebClient, station: Any, client: Any, people: dict,
+                                          dataset: str) -> None:
+    with station.uow() as uow:
+        station.access.set_level(uow, people["owner"].identity, dataset, {"level": "private"})
+    upload_bytes(client, people["owner"].headers, dataset, "lab/notes.txt", b"x" * 1500)
+    web.sign_in("owner")
+    r = web.get("/my/lab")
+    assert r.status_code == 200 and dataset in r.text and "1.5kB" in r.text and "아직 없음" in r.text
+    r = web.post(f"/datasets/{dataset}/colleagues", {"username": "nobody-here"}, token_from="/my/lab",
+                 follow_redirects=True)
+    assert 'class="flash error"' in r.text
+    r = web.post(f"/datasets/{dataset}/colleagues", {"username": "other"}, token_from="/my/lab",
+                 follow_redirects=True)
+    assert "other과(와) 공유했습니다." in r.text
+    web.post("/sign-out", {})
+    web.sign_in("other")
+    assert web.get(f"/datasets/{dataset}").status_code == 200  # the colleague reads the private draft
+
+
+def test_sample_landing_page(web: WebClient, station: Any, project: str, tmp_path: Any, people: dict) -> None:
+    from tests.forms.helpers import pathogen_rows, write_tsv
+    sheet = write_tsv(tmp_path / "s.tsv", pathogen_rows(2),
+                      comments=["Bio Data Station sample sheet - form=biosample.pathogen_cl@1.0.0"])
+    with station.uow() as uow:
+        reg = station.forms.samples.register(uow, people["owner"].identity, sheet, project=project)
+    acc = reg.as_dict()["first"]
+    assert web.get(f"/samples/{acc}").status_code == 404  # unlinked: only its R&D project's people read it
+    web.sign_in("owner")
+    r = web.get(f"/samples/{acc}")
+    assert r.status_code == 200 and "biosample.pathogen_cl@1.0.0" in r.text and "<code>collection_date</code>" in r.text

@@ -295,3 +295,52 @@ def review(request: Request, token: str) -> Response:
     from .public import file_tree
     return page(request, "review.html", ds=ds, files=files, tree_root=file_tree(files), open_files=True,
                 owner_view=False)
+
+
+# My Lab Data: the private space -------------------------------------------------------------------------------
+@router.get("/my/lab")
+def my_lab(request: Request) -> Response:
+    """Private datasets, the quota they use, who they are shared with, and the step to make one a deposit."""
+    identity = signed_in(request)
+    station = station_of(request)
+    private = []
+    with station.uow() as uow:
+        quota = station.access.quota(uow, identity)
+        cursor = None
+        while True:
+            result = station.datasets.list(uow, identity, cursor=cursor, limit=200)
+            for d in result.items:
+                if d.owner_id == identity.user_id and d.access_level == "private":
+                    out = station.datasets.out(uow, *station.datasets.get(uow, identity,
+                                                                          station.datasets.accession(d)))
+                    private.append((out, station.access.colleagues(uow, identity, out.accession)))
+            cursor = result.next_cursor
+            if not cursor:
+                break
+    return page(request, "my_lab.html", quota=quota, private=private,
+                used=quota.used_bytes / quota.quota_bytes if quota.quota_bytes else 0)
+
+
+@router.post("/datasets/{accession}/colleagues")
+async def add_colleague(request: Request, accession: str) -> Response:
+    identity = signed_in(request)
+    form = await checked_form(request)
+    station = station_of(request)
+    lang = lang_of(request)
+    username = str(form.get("username") or "").strip()
+    _ = i18n.translator(lang)
+    try:
+        with station.uow() as uow:
+            if form.get("remove"):
+                station.access.remove_colleague(uow, identity, accession, username)
+            else:
+                station.access.add_colleague(uow, identity, accession, {"username": username})
+    except StationError as exc:
+        if exc.status in (401, 404) and exc.code != "not_found":
+            raise
+        flash(request, " ".join([i18n.both(lang, exc.message_en, exc.message_ko)] +
+                                [i18n.both(lang, e.message_en, e.message_ko) for e in exc.errors]), "error")
+        return redirect("/my/lab")
+    flash(request, _("%(name)s removed.", name=username) if form.get("remove") else
+          _("Shared with %(name)s.", name=username))
+    return redirect("/my/lab")

@@ -95,3 +95,14 @@ async def bulk_upload(request: Request) -> Response:
     finally:
         Path(tmp).unlink(missing_ok=True)
     return _page(request, values, 201, registered=result, filename=name)
+
+
+@router.get("/samples/{accession}")
+def sample_page(request: Request, accession: str) -> Response:
+    """A sample's landing page: its attributes as registered, the form they follow, and its completeness."""
+    from ..render import identity_of
+    station = station_of(request)
+    with station.uow() as uow:
+        sample = station.forms.samples.get(uow, identity_of(request), accession)
+        out = station.forms.samples.out(sample, score=True, uow=uow)
+    return page(request, "sample.html", s=out)
