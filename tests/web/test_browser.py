@@ -180,6 +180,21 @@ def test_deposit_a_dataset_with_two_files_and_publish(page: Any, tmp_path: Path)
     assert f"{acc}.1" in page.locator("#citation").inner_text()
 
 
+def test_drop_files_on_the_drop_zone(page: Any, live: Any) -> None:
+    sign_in(page, "minji")
+    page.goto(f"/datasets/{live.demo['draft']}/files")
+    page.evaluate("""() => {
+        const dt = new DataTransfer();
+        dt.items.add(new File(["plot\\theight\\nP1\\t92\\n"], "dropped-plots.tsv"));
+        dt.items.add(new File(["field notes"], "dropped-notes.txt"));
+        document.getElementById('dropzone').dispatchEvent(
+            new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+    }""")
+    page.wait_for_function("document.getElementById('overall-text').textContent.includes('모든 파일을 올렸습니다')")
+    page.wait_for_selector("#files >> text=dropped-plots.tsv")
+    page.wait_for_selector("#files >> text=dropped-notes.txt")
+
+
 def test_upload_pauses_and_resumes_after_a_reload(page: Any, live: Any, tmp_path: Path) -> None:
     """Pause after the first part, reload the page, choose the file again: only the missing parts are sent."""
     sign_in(page, "minji")

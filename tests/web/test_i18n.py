@@ -39,5 +39,10 @@ def test_locale_formats() -> None:
     assert i18n.fmt_size(12, "en") == "12 byte"
     assert i18n.fmt_date(date(2025, 3, 1), "ko", "long") == "2025년 3월 1일"
     assert i18n.fmt_date(date(2025, 3, 1), "en", "long") == "1 March 2025"
+    from datetime import datetime, timezone
+    at = datetime(2026, 11, 23, 20, 9, tzinfo=timezone.utc)  # 05:09 the next morning in Seoul
+    assert i18n.fmt_date(at, "ko", "datetime") == "2026. 11. 24. 오전 5:09 KST"
+    assert i18n.fmt_date(at, "en", "datetime") == "24 Nov 2026, 05:09 KST"
+    assert i18n.fmt_date(at, "ko", "long") == "2026년 11월 24일"
     assert i18n.translator("ko")("Signed in as %(name)s.", name="minji") == "minji(으)로 로그인했습니다."
     assert i18n.translator("en")("Signed in as %(name)s.", name="minji") == "Signed in as minji."

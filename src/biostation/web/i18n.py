@@ -5,7 +5,8 @@ The English text is the message id, so English needs no catalogue. The Korean ca
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -20,6 +21,7 @@ DEFAULT = "ko"
 LOCALES = {"ko": "ko_KR", "en": "en_GB"}
 LOCALE_DIR = Path(__file__).parent / "locale"
 COOKIE = "lang"
+KST = ZoneInfo("Asia/Seoul")
 
 
 @lru_cache(maxsize=None)
@@ -60,9 +62,12 @@ def fmt_date(value: date | datetime | None, lang: str, form: str = "medium") -> 
     if value is None:
         return ""
     if isinstance(value, datetime):
+        # The national station shows Korean time (KST); stored instants are UTC.
+        local = value.replace(tzinfo=value.tzinfo or timezone.utc).astimezone(KST)
         if form == "datetime":
-            return format_datetime(value, "short", locale=LOCALES[lang])
-        value = value.date()
+            pattern = "yyyy. M. d. aaaa h:mm" if lang == "ko" else "d MMM yyyy, HH:mm"
+            return format_datetime(local, pattern, tzinfo=KST, locale=LOCALES[lang]) + " KST"
+        value = local.date()
     return format_date(value, "medium" if form == "datetime" else form, locale=LOCALES[lang])
 
 
