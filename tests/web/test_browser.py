@@ -29,7 +29,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     station.upgrade()
     load_demo(station)
     with station.uow() as uow:
-        from biostation.datasets.models import Dataset  # noqa: F401 - the demo's accessions, via the service
         from biostation.identity import SYSTEM
         items = station.datasets.list_out(uow, SYSTEM, station.datasets.list(uow, SYSTEM))
     controlled = _controlled_dataset(station, data)

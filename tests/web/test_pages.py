@@ -1,7 +1,6 @@
 """The pages through HTTP, on SQLite and PostgreSQL: what a user sees and what the services did."""
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
@@ -425,3 +424,14 @@ def test_sample_landing_page(web: WebClient, station: Any, project: str, tmp_pat
     web.sign_in("owner")
     r = web.get(f"/samples/{acc}")
     assert r.status_code == 200 and "biosample.pathogen_cl@1.0.0" in r.text and "<code>collection_date</code>" in r.text
+
+
+def test_home_still_counts_when_the_search_index_fails(web: WebClient, station: Any, client: Any, people: dict,
+                                                       dataset: str, monkeypatch: Any) -> None:
+    publish_with_file(station, client, people, dataset)
+
+    def broken(*_a: Any, **_k: Any) -> Any:
+        raise RuntimeError("index is being rebuilt")
+    monkeypatch.setattr("biostation.web.routes.search.run_search", broken)
+    r = web.get("/")
+    assert r.status_code == 200 and re.search(r"<strong>1</strong>\s*개의 공개 데이터셋", r.text)

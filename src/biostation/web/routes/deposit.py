@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ... import vocab
 from ...datasets.schemas import LICENCES
 from ...errors import StationError, ValidationFailed
 from .. import dataset_form, i18n
@@ -187,7 +186,6 @@ def vocab_options(request: Request, vocabulary: str, q: str = "") -> Response:
     from ...forms import vocabularies
     if not vocabularies.exists(vocabulary):
         return HTMLResponse("", status_code=404)
-    lang = lang_of(request)
     needle = q.strip().casefold()
     out = []
     for t in vocabularies.get(vocabulary).terms.values():

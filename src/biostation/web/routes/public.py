@@ -1,6 +1,7 @@
 """Pages anyone may open: home (headline numbers), the dataset list, and a dataset's landing page."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,16 +12,20 @@ from ..render import WebRoute, available_domains, identity_of, page, station_of
 from ..stats import dataset_summary, map_summary
 
 router = APIRouter(route_class=WebRoute)
+log = logging.getLogger("biostation.web")
 
 
 @router.get("/")
 def home(request: Request) -> Response:
     station = station_of(request)
+    summary = None
     if "search" in available_domains(request):
         from .search import run_search
-        # Counts per kind are only right when no kind filter applies; datasets only until samples are indexed.
-        summary = map_summary(run_search(request, "", facets=("kind", "research_field", "ministry"), limit=1))
-    else:
+        try:
+            summary = map_summary(run_search(request, "", facets=("kind", "research_field", "ministry"), limit=1))
+        except Exception:  # noqa: BLE001 - an index being rebuilt must not take the home page down
+            log.exception("search index unavailable; counting through the dataset service instead")
+    if summary is None:
         summary = dataset_summary(station, identity_of(request))
     return page(request, "home.html", summary=summary)
 
