@@ -61,6 +61,9 @@ def create_app(station: Station | None = None, *, start_jobs: bool = True) -> Fa
 
     mount_web(app, station)  # the web pages at /, static files, session cookie + CSRF for /api calls
 
+    from ..jobs import load_handlers
+    load_handlers()  # import the domains' job handlers now, not inside the first request that emits an event
+
     if start_jobs and station.config.jobs_backend == "inprocess":
         @app.on_event("startup")
         def _start_jobs() -> None:

@@ -79,7 +79,7 @@ class JobRunner:
 
     def emit(self, uow: Any, event: str, payload: dict, ref: str | None = None) -> None:
         """Queue one job per subscriber of the event, in the caller's transaction."""
-        _load_handlers()
+        load_handlers()
         for kind in SUBSCRIBERS.get(event, []):
             self.enqueue(uow, kind, payload, ref)
 
@@ -99,7 +99,7 @@ class JobRunner:
 
     def run_one(self, job_id: int | None = None) -> bool:
         """Run a queued job (the given one, or the oldest); False when there was none to run."""
-        _load_handlers()
+        load_handlers()
         job_id = self.claim(job_id)
         if job_id is None:
             return False
@@ -165,7 +165,7 @@ class JobRunner:
 _loaded = False
 
 
-def _load_handlers() -> None:
+def load_handlers() -> None:
     """Import the modules that register handlers (kept lazy so importing jobs stays cheap)."""
     global _loaded
     if _loaded:
