@@ -207,8 +207,8 @@ def test_upload_pauses_and_resumes_after_a_reload(page: Any, live: Any, tmp_path
     sent: list[str] = []
     page.on("requestfinished", lambda r: sent.append(r.url) if r.method == "PUT" else None)
     page.set_input_files("#pick-files", str(f))
-    for _ in range(300):
-        if held:
+    for _ in range(300):  # part 2 is held once part 1 has been sent (its "finished" event may come a bit later)
+        if held and any(u.endswith("/parts/1") for u in sent):
             break
         page.wait_for_timeout(100)
     assert held and any(u.endswith("/parts/1") for u in sent)
