@@ -435,3 +435,25 @@ def test_home_still_counts_when_the_search_index_fails(web: WebClient, station: 
     monkeypatch.setattr("biostation.web.routes.search.run_search", broken)
     r = web.get("/")
     assert r.status_code == 200 and re.search(r"<strong>1</strong>\s*개의 공개 데이터셋", r.text)
+
+
+def test_edit_a_draft_description(web: WebClient, station: Any, dataset: str, people: dict) -> None:
+    web.sign_in("owner")
+    page = web.get(f"/datasets/{dataset}/edit")
+    assert page.status_code == 200 and 'value="Rice WGS reads"' in page.text and 'value="Oryza sativa"' in page.text
+    form = {"project": re.search(r'name="project" value="([^"]+)"', page.text).group(1),
+            "research_field": "seeds_livestock", "data_types": ["genome_omics"], "title_ko": "벼 리드",
+            "title_en": "Rice WGS reads, run 1", "description_en": "Reads.", "organism": "Oryza sativa",
+            "licence": "CC0-1.0", "contributor_name": "Kim Minji", "contributor_orcid": "0000-0002-1825-0091",
+            "extra.contact_email": "kim@example.kr", "extra.study_design": "One run.", "extra.access_level": "open"}
+    r = web.post(f"/datasets/{dataset}/edit", form, token_from=f"/datasets/{dataset}/edit")
+    assert r.status_code == 422 and "올바른 ORCID가 아닙니다" in error_slot(r.text, "contributor_orcid")
+    form["contributor_orcid"] = "0000-0002-1825-0097"
+    r = web.post(f"/datasets/{dataset}/edit", form, token_from=f"/datasets/{dataset}/edit", follow_redirects=True)
+    assert "저장했습니다." in r.text and "CC0-1.0" in r.text
+    with station.uow() as uow:
+        ds = station.datasets.out(uow, *station.datasets.get(uow, people["owner"].identity, dataset))
+    assert ds.title_en == "Rice WGS reads, run 1" and ds.contributors[0]["orcid"] == "0000-0002-1825-0097"
+    web.post("/sign-out", {})
+    web.sign_in("other")
+    assert web.post(f"/datasets/{dataset}/edit", form, token_from="/").status_code == 404  # someone else's draft

@@ -175,6 +175,52 @@ async def dataset_create(request: Request) -> Response:
                 **_dataset_form_context(request, checked, checked.values))
 
 
+def _values_of(ds: Any) -> dict[str, Any]:
+    """A dataset version as the form's inputs, to edit it."""
+    values: dict[str, Any] = {k: getattr(ds, k) or "" for k in ("title_en", "title_ko", "description_en",
+                                                                  "description_ko", "research_field", "licence")}
+    values.update(project=ds.project, data_types=list(ds.data_types), keywords=", ".join(ds.keywords),
+                  organism=ds.organisms[0]["name"] if ds.organisms else "",
+                  contributor_name=ds.contributors[0].get("name", "") if ds.contributors else "",
+                  contributor_orcid=(ds.contributors[0].get("orcid") or "") if ds.contributors else "")
+    values.update({f"extra.{k}": str(v) for k, v in (ds.extra or {}).items() if k != "form"})
+    return values
+
+
+@router.get("/datasets/{accession}/edit")
+def dataset_edit(request: Request, accession: str) -> Response:
+    identity = signed_in(request)
+    station = station_of(request)
+    with station.uow() as uow:
+        ds = station.datasets.out(uow, *station.datasets.get(uow, identity, accession))
+    values = _values_of(ds)
+    return page(request, "dataset_new.html", edit=ds, **_dataset_form_context(request, None, values))
+
+
+@router.post("/datasets/{accession}/edit")
+async def dataset_save(request: Request, accession: str) -> Response:
+    """Save the describable fields; a published version gets a new draft (the service decides)."""
+    identity = signed_in(request)
+    form = await checked_form(request)
+    station = station_of(request)
+    with station.uow() as uow:
+        ds = station.datasets.out(uow, *station.datasets.get(uow, identity, accession))
+    checked = dataset_form.check(form, lang_of(request))
+    if not checked.errors:
+        patch = {k: v for k, v in checked.payload.items() if k != "project"}
+        try:
+            with station.uow() as uow:
+                station.datasets.update(uow, identity, accession, patch)
+        except ValidationFailed as exc:
+            checked.errors.extend(exc.errors)
+        else:
+            _ = i18n.translator(lang_of(request))
+            flash(request, _("Saved."))
+            return redirect(f"/datasets/{accession}")
+    return page(request, "dataset_new.html", status=422, failed=True, edit=ds,
+                **_dataset_form_context(request, checked, checked.values))
+
+
 def _as_field(exc: StationError, name: str) -> Any:
     from ...errors import FieldError
     return FieldError(exc.code, name, exc.message_en, exc.message_ko, exc.hint)
