@@ -13,13 +13,13 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
+from urllib.parse import quote
 
 import yaml
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from ..api.deps import Caller, SignedIn, StationDep
 from ..errors import StationError, ValidationFailed, field_error
@@ -82,9 +82,9 @@ def deprecate_form_version(form_id: str, version: str, station: StationDep, call
         return station.forms.out(uow, station.forms.deprecate(uow, caller, form_id, version))
 
 
-@router.get("/forms/{form_id}/template", response_class=FileResponse)
+@router.get("/forms/{form_id}/template", response_class=StreamingResponse)
 def form_template(form_id: str, station: StationDep, caller: Caller, version: str | None = None,
-                  fmt: str = Query("xlsx", alias="format", description="xlsx or tsv")) -> FileResponse:
+                  fmt: str = Query("xlsx", alias="format", description="xlsx or tsv")) -> StreamingResponse:
     """The sample-sheet template of a form (XLSX with instructions and drop-down lists, or TSV), streamed."""
     path = _temp_path(station, f".{fmt if fmt in MEDIA else 'bin'}")
     try:
@@ -93,8 +93,19 @@ def form_template(form_id: str, station: StationDep, caller: Caller, version: st
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return FileResponse(path, media_type=MEDIA[fmt], filename=f"{form.id}-{form.version}.{fmt}",
-                        background=BackgroundTask(path.unlink, missing_ok=True))
+    # Open, then unlink: the open handle keeps the bytes readable while they stream, and nothing is left behind.
+    # (A FileResponse with a background unlink races servers that send files themselves via ASGI pathsend.)
+    fh = open(path, "rb")
+    path.unlink(missing_ok=True)
+
+    def chunks() -> Iterator[bytes]:
+        with fh:
+            while data := fh.read(1024 * 1024):
+                yield data
+
+    name = f"{form.id}-{form.version}.{fmt}"
+    return StreamingResponse(chunks(), media_type=MEDIA[fmt],
+                             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
 # samples --------------------------------------------------------------------------------------------------------
