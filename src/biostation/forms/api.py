@@ -105,7 +105,8 @@ def form_template(form_id: str, station: StationDep, caller: Caller, version: st
 
     name = f"{form.id}-{form.version}.{fmt}"
     return StreamingResponse(chunks(), media_type=MEDIA[fmt],
-                             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+                             headers={"Content-Disposition": f"attachment; filename=\"{name}\"; "
+                                                      f"filename*=UTF-8''{quote(name)}"})
 
 
 # samples --------------------------------------------------------------------------------------------------------
