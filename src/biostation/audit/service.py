@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from ..clock import now
@@ -18,12 +18,15 @@ GENESIS = "0" * 64
 _LOCK_KEY = 0x61756469  # "audi": one advisory lock serialises appends on PostgreSQL
 
 
-def _digest(event: AuditEvent) -> str:
-    body = json.dumps({
-        "id": event.id, "at": event.at.isoformat(), "actor_id": event.actor_id, "actor": event.actor,
-        "action": event.action, "target_kind": event.target_kind, "target": event.target,
-        "decision": event.decision, "details": event.details, "prev_hash": event.prev_hash,
-    }, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+_CHAINED = ("id", "at", "actor_id", "actor", "action", "target_kind", "target", "decision", "details", "prev_hash")
+
+
+def _digest(event: Any) -> str:
+    """sha256 of an entry's chained fields (an AuditEvent row or a dict about to be inserted)."""
+    get = event.get if isinstance(event, dict) else lambda k: getattr(event, k)
+    fields = {k: get(k) for k in _CHAINED}
+    fields["at"] = fields["at"].isoformat()
+    body = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -55,12 +58,14 @@ def _append(session: Session, events: list[dict[str, Any]]) -> None:
         session.execute(text("UPDATE audit_events SET id = id WHERE 0"))
         last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     next_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    rows = []
     for data in events:
-        event = AuditEvent(id=next_id, prev_hash=prev, hash="", **data)
-        event.hash = _digest(event)
-        session.add(event)
-        prev, next_id = event.hash, next_id + 1
-    session.flush()
+        row = dict(data, id=next_id, prev_hash=prev)
+        row["hash"] = _digest(row)
+        rows.append(row)
+        prev, next_id = row["hash"], next_id + 1
+    # A Core insert: an append-only row needs none of the ORM's change tracking.
+    session.execute(insert(AuditEvent.__table__), rows)
 
 
 @dataclass
