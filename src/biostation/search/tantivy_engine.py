@@ -69,10 +69,10 @@ def _en_analyzer() -> tantivy.TextAnalyzer:
             .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.stemmer("english")).build())
 
 
-def to_document(p: Prepared) -> tantivy.Document:
+def _fields(p: Prepared, src: Any) -> dict[str, Any]:
+    """The document's fields; only how the stored source is encoded differs between the two writers."""
     d: dict[str, Any] = {
-        "id": p.id, "kind": p.kind,
-        "src": json.dumps(p.src, ensure_ascii=False).encode(),
+        "id": p.id, "kind": p.kind, "src": src,
         "taxa": p.taxa_keys, "terms": p.term_keys, "readers": p.readers, "suggest": p.suggest,
         "embargo_until": p.embargo_until, "date_key": p.date_key, "rank_key": p.rank_key, "qboost": p.qboost,
     }
@@ -86,28 +86,17 @@ def to_document(p: Prepared) -> tantivy.Document:
             d[name] = values
     if p.year is not None:
         d["year"] = p.year
-    return tantivy.Document.from_dict(d)
+    return d
+
+
+def to_document(p: Prepared) -> tantivy.Document:
+    return tantivy.Document.from_dict(_fields(p, json.dumps(p.src, ensure_ascii=False).encode()))
 
 
 def to_json(p: Prepared) -> str:
     """The same document as JSON text: built in worker processes, parsed in Rust by add_json."""
-    d: dict[str, Any] = {
-        "id": p.id, "kind": p.kind,
-        "src": base64.b64encode(json.dumps(p.src, ensure_ascii=False).encode()).decode(),
-        "taxa": p.taxa_keys, "terms": p.term_keys, "readers": p.readers, "suggest": p.suggest,
-        "embargo_until": p.embargo_until, "date_key": p.date_key, "rank_key": p.rank_key, "qboost": p.qboost,
-    }
-    for f in TEXT_FIELDS:
-        if p.text_en[f]:
-            d[f"{f}_en"] = p.text_en[f]
-        if p.text_ko[f]:
-            d[f"{f}_ko"] = p.text_ko[f]
-    for name, values in p.facets.items():
-        if values and name != "kind":
-            d[name] = values
-    if p.year is not None:
-        d["year"] = p.year
-    return json.dumps(d, ensure_ascii=False)
+    src = base64.b64encode(json.dumps(p.src, ensure_ascii=False).encode()).decode()
+    return json.dumps(_fields(p, src), ensure_ascii=False)
 
 
 def _and(qs: list[Query]) -> Query:

@@ -11,7 +11,7 @@ import io
 import logging
 import re
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 from rdkit import Chem, RDLogger, rdBase
 from rdkit.Chem import rdChemReactions
@@ -120,18 +120,25 @@ def validate_sdf(ctx: Context) -> None:
 _HEADER_TOKENS = {"smiles", "smi", "canonical_smiles", "rxn", "reaction", "reaction_smiles", "rsmi"}
 
 
+def _records(fh: Any) -> Iterator[tuple[int, int, str]]:
+    """(record number, line number, SMILES) per line: blanks, comments and a header line are skipped."""
+    total = 0
+    for lineno, line in enumerate(fh, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        token = text.split()[0]
+        if lineno == 1 and token.lower() in _HEADER_TOKENS:
+            continue
+        total += 1
+        yield total, lineno, token
+
+
 @register("smiles")
 def validate_smiles(ctx: Context) -> None:
     total = failed = 0
     with _open_text(ctx) as fh, _rdkit_log() as log:
-        for lineno, line in enumerate(fh, 1):
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
-            token = text.split()[0]
-            if lineno == 1 and token.lower() in _HEADER_TOKENS:
-                continue
-            total += 1
+        for total, lineno, token in _records(fh):
             where = loc(record=total, line=lineno)
             mol = Chem.MolFromSmiles(token, sanitize=False)
             if mol is None:
@@ -160,14 +167,7 @@ def _check_reaction(ctx: Context, rxn, where: str, log: _Log) -> bool:
 def validate_reaction_smiles(ctx: Context) -> None:
     total = failed = 0
     with _open_text(ctx) as fh, _rdkit_log() as log:
-        for lineno, line in enumerate(fh, 1):
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
-            token = text.split()[0]
-            if lineno == 1 and token.lower() in _HEADER_TOKENS:
-                continue
-            total += 1
+        for total, lineno, token in _records(fh):
             where = loc(record=total, line=lineno)
             try:
                 rxn = rdChemReactions.ReactionFromSmarts(token, useSmiles=True)
