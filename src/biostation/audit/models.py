@@ -39,14 +39,25 @@ APPEND_ONLY_POSTGRESQL = [
     "CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events "
     "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
 ]
-# A VOLATILE plpgsql function takes a fresh snapshot per statement, so the SELECT after the lock sees
-# every append committed before the lock was granted: lock + read in one round trip.
-AUDIT_HEAD_POSTGRESQL = (
-    "CREATE OR REPLACE FUNCTION audit_head(lock_key bigint) RETURNS TABLE(head_id bigint, head_hash varchar) AS $$ "
+# Lock, read the head, chain and insert in one round trip. A VOLATILE plpgsql function takes a fresh snapshot
+# per statement, so the SELECT after the lock sees every append committed before the lock was granted. Each
+# entry arrives with its content digest (computed in Python); the chain hash is
+# sha256("<prev_hash>:<id>:<content digest>"), which service.chain_hash computes the same way.
+AUDIT_APPEND_POSTGRESQL = (
+    "CREATE OR REPLACE FUNCTION audit_append(lock_key bigint, entries jsonb) RETURNS bigint AS $$ "
+    "DECLARE head_id bigint; head_hash varchar; e jsonb; h varchar; "
     "BEGIN PERFORM pg_advisory_xact_lock(lock_key); "
-    "RETURN QUERY SELECT a.id::bigint, a.hash FROM audit_events a ORDER BY a.id DESC LIMIT 1; "
+    "SELECT a.id, a.hash INTO head_id, head_hash FROM audit_events a ORDER BY a.id DESC LIMIT 1; "
+    "IF head_id IS NULL THEN head_id := 0; head_hash := repeat('0', 64); END IF; "
+    "FOR e IN SELECT value FROM jsonb_array_elements(entries) LOOP "
+    "head_id := head_id + 1; "
+    "h := encode(sha256(convert_to(head_hash || ':' || head_id::text || ':' || (e->>'content'), 'UTF8')), 'hex'); "
+    "INSERT INTO audit_events (id, at, actor_id, actor, action, target_kind, target, decision, details, prev_hash, hash) "
+    "VALUES (head_id, (e->>'at')::timestamptz, (e->>'actor_id')::integer, e->>'actor', e->>'action', "
+    "e->>'target_kind', e->>'target', e->>'decision', (e->'details')::json, head_hash, h); "
+    "head_hash := h; END LOOP; RETURN head_id; "
     "END; $$ LANGUAGE plpgsql VOLATILE")
-event.listen(AuditEvent.__table__, "after_create", DDL(AUDIT_HEAD_POSTGRESQL).execute_if(dialect="postgresql"))
+event.listen(AuditEvent.__table__, "after_create", DDL(AUDIT_APPEND_POSTGRESQL).execute_if(dialect="postgresql"))
 for _stmt in APPEND_ONLY_SQLITE:
     event.listen(AuditEvent.__table__, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))
 for _stmt in APPEND_ONLY_POSTGRESQL:

@@ -18,16 +18,21 @@ GENESIS = "0" * 64
 _LOCK_KEY = 0x61756469  # "audi": one advisory lock serialises appends on PostgreSQL
 
 
-_CHAINED = ("id", "at", "actor_id", "actor", "action", "target_kind", "target", "decision", "details", "prev_hash")
+_CONTENT = ("at", "actor_id", "actor", "action", "target_kind", "target", "decision", "details")
 
 
-def _digest(event: Any) -> str:
-    """sha256 of an entry's chained fields (an AuditEvent row or a dict about to be inserted)."""
+def content_digest(event: Any) -> str:
+    """sha256 of an entry's own content (an AuditEvent row or a dict about to be inserted)."""
     get = event.get if isinstance(event, dict) else lambda k: getattr(event, k)
-    fields = {k: get(k) for k in _CHAINED}
+    fields = {k: get(k) for k in _CONTENT}
     fields["at"] = fields["at"].isoformat()
     body = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def chain_hash(prev_hash: str, event_id: int, content: str) -> str:
+    """The entry's hash: its content bound to its place in the chain (PostgreSQL's audit_append computes the same)."""
+    return hashlib.sha256(f"{prev_hash}:{event_id}:{content}".encode()).hexdigest()
 
 
 def record(uow: UnitOfWork, identity: Identity, action: str, target_kind: str, target: str,
@@ -51,17 +56,20 @@ def _append(session: Session, events: list[dict[str, Any]]) -> None:
     if not events:
         return
     if session.get_bind().dialect.name == "postgresql":
-        last = session.execute(text("SELECT head_id, head_hash FROM audit_head(:k)"), {"k": _LOCK_KEY}).first()
-    else:
-        # SQLite: a write that touches no row still takes the database's write lock, so no other writer can
-        # append between reading the head and inserting after it.
-        session.execute(text("UPDATE audit_events SET id = id WHERE 0"))
-        last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+        # One round trip: the database takes the append lock, reads the head, chains and inserts.
+        entries = [dict(e, at=e["at"].isoformat(), content=content_digest(e)) for e in events]
+        session.execute(text("SELECT audit_append(:k, CAST(:entries AS jsonb))"),
+                        {"k": _LOCK_KEY, "entries": json.dumps(entries, ensure_ascii=False, default=str)})
+        return
+    # SQLite: a write that touches no row still takes the database's write lock, so no other writer can
+    # append between reading the head and inserting after it.
+    session.execute(text("UPDATE audit_events SET id = id WHERE 0"))
+    last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     next_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     rows = []
     for data in events:
         row = dict(data, id=next_id, prev_hash=prev)
-        row["hash"] = _digest(row)
+        row["hash"] = chain_hash(prev, next_id, content_digest(row))
         rows.append(row)
         prev, next_id = row["hash"], next_id + 1
     # A Core insert: an append-only row needs none of the ORM's change tracking.
@@ -87,7 +95,7 @@ def verify(session: Session, batch: int = 5000) -> tuple[int, list[ChainProblem]
         elif event.prev_hash != prev_hash:
             problems.append(ChainProblem(event.id, "deleted",
                                          f"entry {event.id} does not follow entry {prev_id}: the chain was cut"))
-        if _digest(event) != event.hash:
+        if chain_hash(event.prev_hash, event.id, content_digest(event)) != event.hash:
             problems.append(ChainProblem(event.id, "edited",
                                          f"entry {event.id} ({event.action} {event.target}) was edited"))
         prev_hash, prev_id = event.hash, event.id

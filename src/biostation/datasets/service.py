@@ -6,9 +6,11 @@ draft that copies the metadata and references the same files (by checksum), so n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from .. import accessions
 from ..accounts.models import User
@@ -93,13 +95,13 @@ class DatasetService:
             self.station.projects.require_deposit(uow, identity, project)
         data = parse(DatasetIn, data)
         self._check_form_fields(data.research_field, data.data_types, data.extra or {})
-        dataset = Dataset(project_id=project.id, owner_id=identity.user_id)
-        uow.session.add(dataset)
-        uow.session.flush()
-        version = DatasetVersion(dataset_id=dataset.id, number=1, state="draft", created_by=identity.user_id,
-                                 **_values(data, defaults=True))
-        uow.session.add(version)
-        uow.session.flush()
+        at = now()
+        dataset, version = _insert_new(
+            uow.session,
+            dict(project_id=project.id, owner_id=identity.user_id, access_level="open", latest_published=None,
+                 created_at=at, updated_at=at),
+            dict(number=1, state="draft", created_by=identity.user_id, created_at=at, updated_at=at,
+                 submitted_at=None, published_at=None, **_values(data, defaults=True)))
         record(uow, identity, "dataset.create", "dataset", self.accession(dataset),
                {"project": project_acc, "research_field": data.research_field})
         return dataset, version
@@ -334,11 +336,44 @@ class DatasetService:
                                      published_at=v.published_at) for v in versions])
 
 
+def _insert_new(session: Session, dataset_row: dict[str, Any],
+                version_row: dict[str, Any]) -> tuple[Dataset, DatasetVersion]:
+    """Insert a dataset and its first version with Core statements (one round trip on PostgreSQL) and hand
+    them to the session as already-persistent objects: creation is the hot path of bulk deposit and harvest."""
+    if session.get_bind().dialect.name == "postgresql":
+        params = {**{f"d_{k}": v for k, v in dataset_row.items()}, **{f"v_{k}": v for k, v in version_row.items()}}
+        dataset_id, version_id = session.execute(_new_dataset_statement(tuple(dataset_row), tuple(version_row)),
+                                                 params).one()
+    else:
+        dataset_id = session.execute(insert(Dataset.__table__), dataset_row).inserted_primary_key[0]
+        version_id = session.execute(insert(DatasetVersion.__table__), dict(version_row, dataset_id=dataset_id)
+                                     ).inserted_primary_key[0]
+    dataset = Dataset(id=dataset_id, **dataset_row)
+    version = DatasetVersion(id=version_id, dataset_id=dataset_id, **version_row)
+    for obj in (dataset, version):
+        make_transient_to_detached(obj)
+        session.add(obj)
+    return dataset, version
+
+
+@lru_cache(maxsize=8)
+def _new_dataset_statement(dataset_cols: tuple[str, ...], version_cols: tuple[str, ...]) -> Any:
+    """WITH new AS (INSERT INTO datasets ... RETURNING id) INSERT INTO dataset_versions SELECT new.id, ...;
+    built once, so each creation only binds its values."""
+    datasets, versions = Dataset.__table__, DatasetVersion.__table__
+    new = (insert(datasets).values({k: bindparam(f"d_{k}", type_=datasets.c[k].type) for k in dataset_cols})
+           .returning(datasets.c.id).cte("new_dataset"))
+    rows = select(new.c.id, *(bindparam(f"v_{k}", type_=versions.c[k].type) for k in version_cols))
+    return (insert(versions).from_select(["dataset_id", *version_cols], rows)
+            .returning(versions.c.dataset_id, versions.c.id).add_cte(new, nest_here=True))
+
+
 def _values(data: DatasetFields, defaults: bool) -> dict[str, Any]:
     dumped = data.model_dump(mode="json", exclude_unset=not defaults)
     out = {k: v for k, v in dumped.items() if k in _COPIED and v is not None}
     if defaults:
         for key, empty in (("description_en", ""), ("description_ko", ""), ("organisms", []), ("keywords", []),
-                           ("contributors", []), ("publications", []), ("extra", {})):
+                           ("contributors", []), ("publications", []), ("extra", {}),
+                           ("licence", DatasetVersion.licence.default.arg)):
             out.setdefault(key, empty)
     return out

@@ -12,9 +12,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from biostation.audit.models import AUDIT_HEAD_POSTGRESQL
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(AUDIT_HEAD_POSTGRESQL)
+        op.execute(
+            "CREATE OR REPLACE FUNCTION audit_head(lock_key bigint) RETURNS TABLE(head_id bigint, head_hash varchar) "
+            "AS $$ BEGIN PERFORM pg_advisory_xact_lock(lock_key); "
+            "RETURN QUERY SELECT a.id::bigint, a.hash FROM audit_events a ORDER BY a.id DESC LIMIT 1; "
+            "END; $$ LANGUAGE plpgsql VOLATILE")
 
 
 def downgrade() -> None:
