@@ -76,6 +76,11 @@ class Station:
         return InteropService(self)
 
     @cached_property
+    def stats(self) -> Any:
+        from .stats.service import StatsService
+        return StatsService(self)
+
+    @cached_property
     def search_engine(self) -> Any:
         """The bio data map's index: embedded tantivy (default) or PostgreSQL full-text search."""
         from .search.documents import station_ontology
@@ -112,3 +117,4 @@ def import_models() -> None:
     from .jobs import models as _j  # noqa: F401
     from .projects import models as _p  # noqa: F401
     from .qc import models as _qc  # noqa: F401
+    from .stats import models as _st  # noqa: F401

@@ -363,13 +363,14 @@ def guarded_download(station: Any, identity: Identity, accession: str, range_hea
     """A file download that re-decides access while it streams (a revoked grant stops it)."""
     with station.uow() as uow:
         handle = station.datasets.open_file(uow, identity, accession)
-    try:
-        window = _byte_range(range_header, handle.size)
-    except StationError as exc:
-        if exc.status == 416:
-            return Response(status_code=416, headers={"Content-Range": f"bytes */{handle.size}"})
-        raise
-    start, end = window or (0, handle.size)
+        try:
+            window = _byte_range(range_header, handle.size)
+        except StationError as exc:
+            if exc.status == 416:
+                return Response(status_code=416, headers={"Content-Range": f"bytes */{handle.size}"})
+            raise
+        start, end = window or (0, handle.size)
+        station.stats.record_download(uow, handle.dataset, start, end - start)  # counted as on /api/files
     headers = {"Accept-Ranges": "bytes", "ETag": f'"{handle.sha256}"', "Content-Length": str(end - start),
                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(handle.path.rsplit('/', 1)[-1])}",
                "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(handle.sha256)).decode()}:"}

@@ -19,7 +19,7 @@ from ..web import mount_web
 
 # Each domain that has an api.py exposing `router` is mounted, in this order.
 DOMAINS = ["accounts", "projects", "datasets", "audit", "jobs", "forms", "qc", "search", "access", "materials",
-           "interop"]
+           "interop", "stats"]
 PROBLEM = "application/problem+json"
 
 

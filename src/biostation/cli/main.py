@@ -277,7 +277,8 @@ def _mount_domains() -> None:
     """Mount the command groups of domains that ship a cli.py."""
     mounts = [("forms", "app", "forms"), ("forms", "samples_app", "samples"), ("search", "app", "search"),
               ("access", "app", "access"), ("access", "emergency_app", "emergency"),
-              ("materials", "app", "materials"), ("interop", "app", "interop")]
+              ("materials", "app", "materials"), ("interop", "app", "interop"),
+              ("stats", "app", "stats")]
     for domain, attr, name in mounts:
         if importlib.util.find_spec(f"biostation.{domain}") and importlib.util.find_spec(f"biostation.{domain}.cli"):
             module = importlib.import_module(f"biostation.{domain}.cli")

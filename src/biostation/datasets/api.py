@@ -51,7 +51,9 @@ def list_datasets(station: StationDep, caller: Caller, cursor: str | None = None
 @router.get("/datasets/{accession}", response_model=DatasetOut)
 def get_dataset(accession: str, station: StationDep, caller: Caller, version: int | None = None) -> DatasetOut:
     with station.uow() as uow:
-        return station.datasets.out(uow, *station.datasets.get(uow, caller, accession, version))
+        dataset, ver = station.datasets.get(uow, caller, accession, version)
+        station.stats.record_view(uow, dataset)
+        return station.datasets.out(uow, dataset, ver)
 
 
 @router.patch("/datasets/{accession}", response_model=DatasetOut)
@@ -180,13 +182,15 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
 def download(accession: str, station: StationDep, caller: Caller, range: str | None = Header(None)) -> Response:
     with station.uow() as uow:
         handle = station.datasets.open_file(uow, caller, accession)
-    try:
-        window = _byte_range(range, handle.size)
-    except StationError as exc:
-        if exc.status == 416:
-            return Response(status_code=416, headers={"Content-Range": f"bytes */{handle.size}"})
-        raise
-    start, end = window or (0, handle.size)
+        try:
+            window = _byte_range(range, handle.size)
+        except StationError as exc:
+            if exc.status == 416:
+                return Response(status_code=416, headers={"Content-Range": f"bytes */{handle.size}"})
+            raise
+        start, end = window or (0, handle.size)
+        # one upsert in this unit of work: a download when it starts at byte 0, the bytes always
+        station.stats.record_download(uow, handle.dataset, start, end - start)
     headers = {
         "Accept-Ranges": "bytes", "ETag": f'"{handle.sha256}"', "Content-Length": str(end - start),
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(handle.path.rsplit('/', 1)[-1])}",

@@ -22,7 +22,8 @@ HANDLERS: dict[str, Callable[[Any, dict, Callable[[float], None]], dict | None]]
 SUBSCRIBERS: dict[str, list[str]] = {}
 MAX_ATTEMPTS = 3
 # Domains whose tasks.py registers handlers or subscribes to events.
-TASK_DOMAINS = ["datasets", "qc", "search", "access", "interop", "forms", "materials", "mileage"]
+TASK_DOMAINS = ["datasets", "qc", "search", "access", "interop", "forms", "materials", "mileage",
+                "stats"]
 
 
 def handler(kind: str) -> Callable:
