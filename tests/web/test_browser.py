@@ -347,6 +347,24 @@ def test_declare_and_end_an_emergency(page: Any) -> None:
     assert page.locator("#emergency-banner").count() == 0
 
 
+def test_operator_sees_downloads_and_utilisation(page: Any, live: Any) -> None:
+    """A download of a published file shows in the dashboard's downloads chart and utilisation rate."""
+    acc = live.demo_published[0]
+    files = page.request.get(f"/api/datasets/{acc}/files").json()["items"]
+    assert page.request.get(files[0]["download_url"]).ok
+    sign_in(page, "admin")
+    page.goto("/operator")
+    section = page.locator("section[aria-labelledby=use-h]")
+    page.locator("#use-h").evaluate("h => window.scrollTo(0, h.getBoundingClientRect().top + window.scrollY - 16)")
+    assert section.locator("#ch-downloads-cap").inner_text() == "월별 내려받기"
+    assert section.locator("#ch-downloads-desc").text_content().endswith(": 1")
+    assert "%" in section.locator("#ch-util-ministry-desc").text_content()
+    assert "%" in section.locator("#ch-util-field-desc").text_content()
+    assert "활용률:" in section.locator("#utilisation-definition").inner_text()
+    assert_accessible(page, "operator dashboard, downloads and utilisation")
+    screenshot(page, "operator-usage")
+
+
 MAIN_PAGES = [
     ("home", None, "/"),
     ("search", None, "/search?q=rice"),

@@ -210,10 +210,28 @@ def test_operator_dashboard_for_operators_only(web: WebClient, station: Any, cli
     assert web.get("/operator").status_code == 403
     web.post("/sign-out", {})
     web.sign_in("admin")
+    files = client.get(f"/api/datasets/{dataset}/files").json()["items"]
+    assert client.get(files[0]["download_url"]).status_code == 200  # one download of one of one published
     r = web.get("/operator")
     assert r.status_code == 200
-    assert r.text.count("<svg") >= 4 and "농림축산식품부" in r.text
+    assert r.text.count("<svg") >= 7 and "농림축산식품부" in r.text
     assert "dataset.publish" in r.text and "operator_dashboard.open" in r.text  # the denial above is audited
+    # downloads per month (bars with a table) and the utilisation rate per ministry and field, in Korean
+    downloads = re.search(r'<desc id="ch-downloads-desc">(.*?)</desc>', r.text).group(1)
+    assert downloads.endswith(": 1") and downloads.count(";") == 11  # twelve months
+    assert re.search(r'<desc id="ch-util-ministry-desc">농림축산식품부: 100%</desc>', r.text)
+    assert re.search(r'<desc id="ch-util-field-desc">종자·가축: 100%</desc>', r.text)
+    assert "활용률: 기간 말까지 공개된 데이터셋 가운데" in r.text and "(1개 중 1개)" in r.text
+    assert re.search(r'<td class="num">1</td><td class="num">1</td><td class="num">100%</td>', r.text)
+    web.get("/lang/en?next=/operator")
+    r = web.get("/operator?from=2024-01&to=2024-03")  # a period without downloads, in English
+    assert "Utilisation rate by research field" in r.text and "No downloads in this period." in r.text
+    assert "Period: Jan 2024 to Mar 2024 (UTC)." in r.text
+    assert re.search(r'<desc id="ch-util-ministry-desc">Ministry of Agriculture, Food and Rural Affairs: 0%</desc>',
+                     r.text) is None  # published after the period: not in its denominator
+    r = web.get("/operator?from=2024-13")
+    assert r.status_code == 422 and "2024-13" in r.text
+    web.get("/lang/ko?next=/operator")
     r = web.get(f"/operator?action=dataset.publish&target={dataset}")
     rows = re.findall(r'<tr class="decision-(\w+)">', r.text)
     assert rows == ["allow"]

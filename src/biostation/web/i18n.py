@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 from babel.units import format_unit
@@ -75,8 +75,15 @@ def fmt_number(value: float | int | None, lang: str) -> str:
     return "" if value is None else format_decimal(value, locale=LOCALES[lang])
 
 
-def fmt_percent(value: float, lang: str) -> str:
-    return format_percent(value, locale=LOCALES[lang])
+def fmt_percent(value: float, lang: str, pattern: str | None = "#,##0.#%") -> str:
+    """A share 0-1 as a percentage with at most one decimal (the locale's symbols and order)."""
+    return format_percent(value, pattern, locale=LOCALES[lang])
+
+
+def fmt_month(month: str, lang: str) -> str:
+    """'2025-03' as the locale writes a month: '2025년 3월', 'Mar 2025'."""
+    year, mon = (int(x) for x in month.split("-"))
+    return format_skeleton("yMMM", date(year, mon, 1), locale=LOCALES[lang])
 
 
 _UNITS = [("digital-terabyte", 1e12), ("digital-gigabyte", 1e9), ("digital-megabyte", 1e6),

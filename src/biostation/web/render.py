@@ -56,6 +56,8 @@ def context(request: Request, **extra: Any) -> dict[str, Any]:
         "fmt_date": lambda v, form="medium": i18n.fmt_date(v, lang, form),
         "fmt_number": lambda v: i18n.fmt_number(v, lang),
         "fmt_size": lambda v: i18n.fmt_size(v, lang),
+        "fmt_percent": lambda v: i18n.fmt_percent(v, lang),
+        "fmt_month": lambda v: i18n.fmt_month(v, lang),
         "both": lambda en, ko: i18n.both(lang, en, ko),
         "field_label": lambda c: term(vocab.RESEARCH_FIELDS, c, lang),
         "type_label": lambda c: term(vocab.DATA_TYPES, c, lang),

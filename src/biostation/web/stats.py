@@ -1,35 +1,17 @@
-"""Headline numbers and chart series, gathered through the services as the caller sees them.
-
-Until the search domain's facets are on the station this walks the dataset list page by page (the same
-permission filter as every list); it stops after ``LIMIT`` datasets and says so, so a large station never
-stalls a page.
-"""
+"""Headline numbers for the home page: the bio data map's facets, or the statistics service's SQL counts
+when the search index is unavailable. Both count only what the caller may read."""
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import StationError
-from ..identity import Identity
-
-LIMIT = 20_000
-PAGE = 500
-
 
 @dataclass
 class Summary:
     datasets: int = 0
-    truncated: bool = False
     by_field: Counter = field(default_factory=Counter)
     by_ministry: Counter = field(default_factory=Counter)
-    by_type: Counter = field(default_factory=Counter)
-    by_access: Counter = field(default_factory=Counter)
-    by_state: Counter = field(default_factory=Counter)
-    # (YYYY-MM, ministry) -> datasets created that month
-    monthly_ministry: Counter = field(default_factory=Counter)
-    monthly_field: Counter = field(default_factory=Counter)
-    items: list[Any] = field(default_factory=list)
     samples: int | None = None
     materials: int | None = None
 
@@ -47,38 +29,7 @@ def map_summary(result: Any) -> Summary:
     return out
 
 
-def dataset_summary(station: Any, identity: Identity, *, published_only: bool = True, keep: bool = False) -> Summary:
-    out = Summary()
-    ministries: dict[str, str] = {}
-    cursor = None
-    with station.uow() as uow:
-        while True:
-            page = station.datasets.list(uow, identity, cursor=cursor, limit=PAGE)
-            for ds in station.datasets.list_out(uow, identity, page):
-                if published_only and not any(v.state == "published" for v in ds.versions):
-                    continue
-                if out.datasets >= LIMIT:
-                    out.truncated = True
-                    return out
-                out.datasets += 1
-                ministry = ministries.get(ds.project)
-                if ministry is None:
-                    try:
-                        ministry = station.projects.get(uow, identity, ds.project).ministry
-                    except StationError:
-                        ministry = ""
-                    ministries[ds.project] = ministry
-                month = ds.created_at.strftime("%Y-%m")
-                out.by_field[ds.research_field] += 1
-                out.by_ministry[ministry] += 1
-                out.by_access[ds.access_level] += 1
-                out.by_state[ds.state] += 1
-                for t in ds.data_types:
-                    out.by_type[t] += 1
-                out.monthly_ministry[(month, ministry)] += 1
-                out.monthly_field[(month, ds.research_field)] += 1
-                if keep:
-                    out.items.append(ds)
-            cursor = page.next_cursor
-            if not cursor:
-                return out
+def headline_summary(headline: Any) -> Summary:
+    """The statistics service's headline (published datasets the caller may read, grouped in SQL)."""
+    return Summary(datasets=headline.datasets, by_field=Counter({c.key: c.datasets for c in headline.by_field}),
+                   by_ministry=Counter({c.key: c.datasets for c in headline.by_ministry}))

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from ...errors import StationError
 from ..render import WebRoute, available_domains, identity_of, page, station_of
-from ..stats import dataset_summary, map_summary
+from ..stats import headline_summary, map_summary
 
 router = APIRouter(route_class=WebRoute)
 log = logging.getLogger("biostation.web")
@@ -26,7 +26,8 @@ def home(request: Request) -> Response:
         except Exception:  # noqa: BLE001 - an index being rebuilt must not take the home page down
             log.exception("search index unavailable; counting through the dataset service instead")
     if summary is None:
-        summary = dataset_summary(station, identity_of(request))
+        with station.uow() as uow:
+            summary = headline_summary(station.stats.headline(uow, identity_of(request)))
     return page(request, "home.html", summary=summary)
 
 
@@ -48,7 +49,10 @@ def landing(request: Request, accession: str, version: int | None = None, cursor
     domains = available_domains(request)
     extra: dict[str, Any] = {}
     with station.uow() as uow:
-        ds = station.datasets.out(uow, *station.datasets.get(uow, identity, accession, version))
+        dataset, ver = station.datasets.get(uow, identity, accession, version)
+        ds = station.datasets.out(uow, dataset, ver)
+        if cursor is None:  # the landing page itself, not its next page of files
+            station.stats.record_view(uow, dataset)
         files, next_cursor = station.datasets.files(uow, identity, ds.accession, ds.version, cursor, 500)
         try:
             project = station.projects.out(uow, station.projects.get(uow, identity, ds.project))
