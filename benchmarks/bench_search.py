@@ -15,6 +15,7 @@ the same work on FTS5 (one ranked top-20 query, one count, six facet GROUP BYs) 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import multiprocessing as mp
 import os
@@ -311,22 +312,38 @@ def row(name, value, unit, baseline, baseline_value, target, ok, ratio=None) -> 
 
 
 def run(quick: bool, n: int | None = None, seed: int = 42, workdir: str | None = None, keep: bool = False,
-        n_queries: int | None = None, baseline_queries: int | None = None) -> list[dict]:
+        n_queries: int | None = None, baseline_queries: int | None = None, reuse: bool = False,
+        baseline: bool = True) -> list[dict]:
     n = n or (100_000 if quick else 7_000_000)
     n_queries = n_queries or (300 if quick else 500)
     # FTS5 takes seconds a query at millions of records: fewer baseline queries there (same generator).
     baseline_queries = baseline_queries or (100 if n <= 200_000 else 20)
     base = Path(workdir or tempfile.mkdtemp(prefix="bench-search-"))
-    if base.exists() and any(base.iterdir()):
-        shutil.rmtree(base)
-    base.mkdir(parents=True, exist_ok=True)
-    print(f"building {n:,} records in {base} ...", flush=True)
-    b = build(n, seed, base)
-    print(f"  done: {b}", flush=True)
+    stats = base / "build.json"
+    if reuse:
+        # query-only: the indexes a previous --keep run left in --workdir, and its build figures
+        b = json.loads(stats.read_text())
+        if b["records"] != n:
+            raise SystemExit(f"{base} holds {b['records']:,} records, not {n:,}")
+        baseline = baseline and (base / "fts5.db").exists() and b.get("baseline", True)
+        print(f"reusing {n:,} records in {base}: {b}", flush=True)
+    else:
+        if base.exists() and any(base.iterdir()):
+            shutil.rmtree(base)
+        base.mkdir(parents=True, exist_ok=True)
+        print(f"building {n:,} records in {base} ...", flush=True)
+        b = build(n, seed, base, baseline=baseline)
+        b["baseline"] = baseline
+        b["load_after"] = os.getloadavg()
+        stats.write_text(json.dumps(b))
+        print(f"  done: {b}", flush=True)
     queries = query_set(n_queries, seed)
     relevance = gen.relevance_set() if n >= gen.RELEVANCE_COUNT * 10 else []
     tv = _in_child(serve_tantivy, str(base), queries, relevance)
-    sq = _in_child(serve_fts5, str(base), queries[:baseline_queries])
+    if baseline:
+        sq = _in_child(serve_fts5, str(base), queries[:baseline_queries])
+    else:
+        sq = {"times": [float("nan")], "rss": {"VmHWM": float("nan")}, "capped": 0}
     t50, t95 = _pct(tv["times"], 50), _pct(tv["times"], 95)
     s50, s95 = _pct(sq["times"], 50), _pct(sq["times"], 95)
     index_bytes = sum(f.stat().st_size for f in (base / "tantivy").rglob("*") if f.is_file())
@@ -387,5 +404,11 @@ if __name__ == "__main__":
     ap.add_argument("--baseline-queries", type=int, default=None)
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--keep", action="store_true", help="keep the built indexes")
+    ap.add_argument("--reuse", action="store_true",
+                    help="query only: reuse the indexes a --keep run left in --workdir (implies --keep)")
+    ap.add_argument("--no-baseline", action="store_true", help="skip SQLite FTS5 (build and queries)")
     args = ap.parse_args()
-    print_table(run(args.quick, args.n, args.seed, args.workdir, args.keep, args.queries, args.baseline_queries))
+    print(f"load average before: {os.getloadavg()}", flush=True)
+    print_table(run(args.quick, args.n, args.seed, args.workdir, args.keep or args.reuse, args.queries,
+                    args.baseline_queries, reuse=args.reuse, baseline=not args.no_baseline))
+    print(f"load average after: {os.getloadavg()}", flush=True)

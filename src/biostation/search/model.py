@@ -107,6 +107,9 @@ class SearchResult:
     redirect: str | None = None
     # True when the exact words matched nothing and typo-tolerant matching was used instead.
     fuzzy: bool = False
+    # True when `total` and the facet counts are estimates: over very large result sets an engine may
+    # count a stable random sample of the matching (readable) records and scale up (the UI says "about").
+    approximate: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,6 +11,7 @@ The access filter is a required clause of every query, aggregation and suggestio
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -35,7 +36,15 @@ _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search-agg")
 FIELD_WEIGHTS = {"title": 3.0, "body": 1.0, "onto": 1.5}
 RESTRICT = {None: TEXT_FIELDS, "title": ("title",), "description": ("body",), "keyword": ("body",)}
 FACET_FIELDS = [f for f in FACETS if f != "year"]
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+# Sampling levels for approximate facet counts over large result sets: a record belongs to level j
+# (1..SAMPLE_LEVELS) when the low j bits of a stable hash of its id are zero, so level j holds about
+# 1/2**j of all records, level j+1 is a subset of level j, and each level is one posting list
+# (the integer term j), which tantivy's intersection uses to skip everything outside the sample.
+SAMPLE_LEVELS = 10
+APPROX_THRESHOLD = 50_000  # matches above which counts are estimated (TantivyEngine(approx_threshold=...))
+SAMPLE_TARGET = 20_000  # matching records a sampled count aims to look at: ~1% error on a 25% share
+PILOT_SIZE = 8_192  # records in the sample level a first, cheap count uses to size the result set
 
 
 def build_schema() -> tantivy.Schema:
@@ -55,6 +64,7 @@ def build_schema() -> tantivy.Schema:
     sb.add_integer_field("date_key", indexed=False, fast=True)
     sb.add_integer_field("rank_key", indexed=False, fast=True)
     sb.add_float_field("qboost", fast=True)
+    sb.add_integer_field("sample", indexed=True, fast=False)
     return sb.build()
 
 
@@ -69,6 +79,13 @@ def _en_analyzer() -> tantivy.TextAnalyzer:
             .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.stemmer("english")).build())
 
 
+def sample_levels(doc_id: str) -> list[int]:
+    """The sampling levels a record belongs to (see SAMPLE_LEVELS): stable across rebuilds and processes."""
+    h = int.from_bytes(hashlib.blake2b(doc_id.encode(), digest_size=4).digest(), "big") | (1 << SAMPLE_LEVELS)
+    zeros = (h & -h).bit_length() - 1
+    return list(range(1, zeros + 1))
+
+
 def _fields(p: Prepared, src: Any) -> dict[str, Any]:
     """The document's fields; only how the stored source is encoded differs between the two writers."""
     d: dict[str, Any] = {
@@ -76,6 +93,9 @@ def _fields(p: Prepared, src: Any) -> dict[str, Any]:
         "taxa": p.taxa_keys, "terms": p.term_keys, "readers": p.readers, "suggest": p.suggest,
         "embargo_until": p.embargo_until, "date_key": p.date_key, "rank_key": p.rank_key, "qboost": p.qboost,
     }
+    levels = sample_levels(p.id)
+    if levels:
+        d["sample"] = levels
     for f in TEXT_FIELDS:
         if p.text_en[f]:
             d[f"{f}_en"] = p.text_en[f]
@@ -119,7 +139,12 @@ class TantivyEngine(SearchEngine):
     name = "tantivy"
 
     def __init__(self, path: str | os.PathLike[str], ontology: Ontology = BUILTIN,
-                 writer_heap: int = 256_000_000, writer_threads: int = 0):
+                 writer_heap: int = 256_000_000, writer_threads: int = 0,
+                 approx_threshold: int | None = APPROX_THRESHOLD, sample_target: int = SAMPLE_TARGET):
+        """approx_threshold: above about this many matches, the total and facet counts are estimated from
+        a sample of about `sample_target` matching records (None: always count exactly)."""
+        self.approx_threshold = approx_threshold
+        self.sample_target = max(1, sample_target)
         self.root = Path(path)
         self.root.mkdir(parents=True, exist_ok=True)
         self.ontology = ontology
@@ -300,36 +325,61 @@ class TantivyEngine(SearchEngine):
         required, excluded = self._access(p)
         return self._combine(None, required, excluded)
 
-    def _text_term(self, lang: str, fields: tuple[str, ...], term: str, fuzzy: int) -> Query:
+    def _text_term(self, lang: str, fields: tuple[str, ...], term: str, fuzzy: int, boosted: bool) -> Query:
         subs = []
         for f in fields:
             if fuzzy:
                 q = Query.fuzzy_term_query(self.schema, f"{f}_{lang}", term, distance=fuzzy)
             else:
                 q = self._term(f"{f}_{lang}", term)
-            subs.append(Query.boost_query(q, FIELD_WEIGHTS[f]) if len(fields) > 1 else q)
+            subs.append(Query.boost_query(q, FIELD_WEIGHTS[f]) if boosted else q)
         return subs[0] if len(subs) == 1 else Query.disjunction_max_query(subs, 0.1)
 
-    def _phrase(self, lang: str, fields: tuple[str, ...], words: list[str]) -> Query:
+    def _phrase(self, lang: str, fields: tuple[str, ...], words: list[str], boosted: bool) -> Query:
         subs = []
         for f in fields:
             q = Query.phrase_query(self.schema, f"{f}_{lang}", words)
-            subs.append(Query.boost_query(q, FIELD_WEIGHTS[f]) if len(fields) > 1 else q)
+            subs.append(Query.boost_query(q, FIELD_WEIGHTS[f]) if boosted else q)
         return subs[0] if len(subs) == 1 else Query.disjunction_max_query(subs, 0.1)
 
-    def _clause(self, c, fuzzy: bool) -> Query | None:
+    def _clause(self, c, fuzzy: bool, searcher: tantivy.Searcher | None = None) -> Query | None:
+        """The clause as (English alternative) OR (Korean alternative), each over the text fields.
+
+        With a searcher, fields in which a term occurs in no record are left out (and an alternative
+        that cannot match at all): their postings are empty, so the matches and the scores stay the same,
+        but every field left in costs the union a little on every candidate record."""
         fields = RESTRICT.get(c.field, TEXT_FIELDS)
+        boosted = len(fields) > 1
         en = self._en.analyze(c.text) if not has_hangul(c.text) else []
         ko = ko_tokens(c.text)
         alts = []
+        pruned = False
+
+        def present(lang: str, term: str) -> tuple[str, ...]:
+            if searcher is None:
+                return fields
+            return tuple(f for f in fields if searcher.doc_freq(f"{f}_{lang}", term) > 0)
+
         for lang, terms in (("en", en), ("ko", ko)):
             if not terms:
                 continue
             if c.kind == "phrase" and len(terms) > 1:
-                alts.append(self._phrase(lang, fields, terms))
+                live = fields
+                if searcher is not None:
+                    live = tuple(f for f in fields if all(searcher.doc_freq(f"{f}_{lang}", t) > 0 for t in terms))
+                if not live:
+                    pruned = True
+                    continue
+                alts.append(self._phrase(lang, live, terms, boosted))
             else:
                 dist = fuzzy_distance(c.text) if (fuzzy and lang == "en" and c.kind == "word") else 0
-                alts.append(_and([self._text_term(lang, fields, t, dist) for t in terms]))
+                per_term = [(t, fields if dist else present(lang, t)) for t in terms]
+                if any(not live for _, live in per_term):
+                    pruned = True
+                    continue
+                alts.append(_and([self._text_term(lang, live, t, dist, boosted) for t, live in per_term]))
+        if not alts and pruned:
+            return Query.empty_query()
         return _or(alts)
 
     def _constraint(self, c: Constraint) -> Query:
@@ -341,12 +391,13 @@ class TantivyEngine(SearchEngine):
             subs = [self._term(field, k) for k in c.keys()]
         return _or(subs)
 
-    def _base(self, p: Plan, fuzzy: bool) -> tuple[Query | None, list[Query], list[Query]]:
+    def _base(self, p: Plan, fuzzy: bool,
+              searcher: tantivy.Searcher | None = None) -> tuple[Query | None, list[Query], list[Query]]:
         """(scored text query, required constraint queries, excluded queries)."""
         must: list[Query] = []
         must_not: list[Query] = []
         for c in p.text:
-            q = self._clause(c, fuzzy)
+            q = self._clause(c, fuzzy, searcher)
             if q is None:
                 continue
             (must_not if c.negate else must).append(q)
@@ -388,47 +439,94 @@ class TantivyEngine(SearchEngine):
     def _run(self, searcher: tantivy.Searcher, p: Plan, access: tuple[list[Query], list[Query]],
              fuzzy: bool) -> SearchResult:
         q = p.query
-        text, required, must_not = self._base(p, fuzzy)
+        text, required, must_not = self._base(p, fuzzy, searcher)
         filters = {name: Query.const_score_query(self._constraint(c), 0.0) for name, c in p.filters.items()}
         required = access[0] + required
         must_not = access[1] + must_not
         full = self._combine(text, required + list(filters.values()), must_not)
 
-        # Facet counts: one aggregation for the facets without an active filter, one per facet with a
-        # filter (its own filter left out, so its other values stay visible). tantivy releases the GIL
-        # while it searches, so the aggregations and the page run side by side.
-        aggs: dict[str, Any] = {name: {"terms": {"field": name, "size": q.facet_size}}
-                                for name in q.facets if name not in p.filters}
-        count_in_page = q.cursor is None
-        if not count_in_page:
-            aggs["_total"] = {"value_count": {"field": "date_key"}}
-        jobs = {}
-        if aggs:
-            jobs["_main"] = _POOL.submit(searcher.aggregate, full, aggs)
+        # Counts: one aggregation for the total and the facets without an active filter, one per facet with
+        # a filter (its own filter left out, so its other values stay visible); each counted exactly or,
+        # over a large result set, on a sample (see _counts). tantivy releases the GIL while it searches,
+        # so the aggregations and the page run side by side.
+        main_aggs: dict[str, Any] = {name: {"terms": {"field": name, "size": q.facet_size}}
+                                     for name in q.facets if name not in p.filters}
+        jobs = {"_main": _POOL.submit(self._counts, searcher, full, main_aggs)}
         for name in q.facets:
             if name in p.filters:
                 others = [f for k, f in filters.items() if k != name]
-                jobs[name] = _POOL.submit(searcher.aggregate, self._combine(text, required + others, must_not),
+                jobs[name] = _POOL.submit(self._counts, searcher, self._combine(text, required + others, must_not),
                                           {name: {"terms": {"field": name, "size": q.facet_size}}})
-        hits, next_cursor, total = self._page(searcher, p, full, text is not None, count_in_page)
-        raw = jobs["_main"].result() if "_main" in jobs else {}
-        if not count_in_page:
-            total = int(raw.get("_total", {}).get("value", 0) or 0)
+        hits, next_cursor = self._page(searcher, p, full, text is not None)
+        raw, total, approximate = jobs["_main"].result()
         if next_cursor is not None and total <= 0:
             next_cursor = None
         facets: dict[str, list] = {}
         for name in q.facets:
-            buckets = (jobs[name].result() if name in p.filters else raw)[name]["buckets"]
-            facets[name] = facet_values(name, ((self._bucket_key(b["key"]), b["doc_count"]) for b in buckets))
-        return SearchResult(hits, facets, total, next_cursor)
+            if name in p.filters:
+                sub, _, sub_approx = jobs[name].result()
+                approximate = approximate or sub_approx
+            else:
+                sub = raw
+            facets[name] = facet_values(name, ((self._bucket_key(b["key"]), b["doc_count"])
+                                               for b in sub[name]["buckets"]))
+        return SearchResult(hits, facets, total, next_cursor, approximate=approximate)
+
+    def _counts(self, searcher: tantivy.Searcher, query: Query,
+                aggs: dict[str, Any]) -> tuple[dict[str, Any], int, bool]:
+        """(aggregation result, number of matches, approximate?) for `query`.
+
+        Exact while the query matches at most about approx_threshold records. Above, the aggregation runs
+        over the sample level (see SAMPLE_LEVELS) that holds about sample_target of the matches, as a
+        required clause of the query (so the intersection skips the other records, and the access rule
+        still applies), and every count is scaled by the level's 2**j. A first count on a small level
+        sizes the result set; it costs about PILOT_SIZE posting lookups whatever the query."""
+        aggs = dict(aggs)
+        aggs["_n"] = {"value_count": {"field": "date_key"}}
+        num_docs = searcher.num_docs
+        threshold = self.approx_threshold
+        if threshold is None or num_docs <= threshold:
+            return self._exact(searcher, query, aggs)
+        pilot = min(SAMPLE_LEVELS, max(1, (num_docs // PILOT_SIZE).bit_length() - 1))
+        raw = searcher.aggregate(self._sampled(query, pilot), aggs)
+        seen = self._n(raw)
+        if seen >= self.sample_target:
+            return self._scaled(raw, pilot), seen << pilot, True
+        estimate = seen << pilot
+        if estimate <= threshold:
+            return self._exact(searcher, query, aggs)
+        level = min(pilot, max(1, (estimate // self.sample_target).bit_length() - 1))
+        raw = searcher.aggregate(self._sampled(query, level), aggs)
+        seen = self._n(raw)
+        if (seen << level) <= threshold:  # the first count overestimated: count exactly after all
+            return self._exact(searcher, query, aggs)
+        return self._scaled(raw, level), seen << level, True
+
+    def _exact(self, searcher: tantivy.Searcher, query: Query,
+               aggs: dict[str, Any]) -> tuple[dict[str, Any], int, bool]:
+        raw = searcher.aggregate(query, aggs)
+        return raw, self._n(raw), False
+
+    def _sampled(self, query: Query, level: int) -> Query:
+        return Query.boolean_query([(Occur.Must, query), (Occur.Must, self._term("sample", level))])
+
+    @staticmethod
+    def _n(raw: dict[str, Any]) -> int:
+        return int(raw.get("_n", {}).get("value", 0) or 0)
+
+    @staticmethod
+    def _scaled(raw: dict[str, Any], level: int) -> dict[str, Any]:
+        for name, agg in raw.items():
+            for b in agg.get("buckets", ()) if isinstance(agg, dict) else ():
+                b["doc_count"] = int(b["doc_count"]) << level
+        return raw
 
     @staticmethod
     def _bucket_key(key: Any) -> str:
         return str(int(key)) if isinstance(key, float) and key.is_integer() else str(key)
 
-    def _page(self, searcher: tantivy.Searcher, p: Plan, full: Query, scored: bool,
-              count: bool) -> tuple[list[Hit], str | None, int]:
-        """One page of hits, the next cursor and, when `count`, the total (else -1)."""
+    def _page(self, searcher: tantivy.Searcher, p: Plan, full: Query, scored: bool) -> tuple[list[Hit], str | None]:
+        """One page of hits and the next cursor (the total comes from _counts)."""
         q = p.query
         key = decode_cursor(q)
         limit = q.limit
@@ -438,9 +536,8 @@ class TantivyEngine(SearchEngine):
             # position (it keeps a bounded buffer), and hits at or above the last score already shown
             # are dropped so a page never repeats a record.
             offset, last_score, last_ids = (key or [0, None, []])
-            res = searcher.search(full, limit + len(last_ids) + 1, count=count, offset=offset,
+            res = searcher.search(full, limit + len(last_ids) + 1, count=False, offset=offset,
                                   weight_by_field="qboost")
-            total = res.count if count else -1
             seen = set(last_ids)
             raw_hits = res.hits
             hits = []
@@ -456,8 +553,8 @@ class TantivyEngine(SearchEngine):
             more = len(raw_hits) > consumed - offset
             if more and hits:
                 tail = [h.id for h in hits if abs(h.score - hits[-1].score) < 1e-9]
-                return hits, encode_cursor(q, [consumed, hits[-1].score, tail]), total
-            return hits, None, total
+                return hits, encode_cursor(q, [consumed, hits[-1].score, tail])
+            return hits, None
         field, order = {"relevance": ("rank_key", tantivy.Order.Desc), "date": ("date_key", tantivy.Order.Desc),
                         "date_asc": ("date_key", tantivy.Order.Asc)}[q.sort]
         query = full
@@ -470,11 +567,11 @@ class TantivyEngine(SearchEngine):
                 rng = Query.range_query(self.schema, field, FieldType.Integer, lower_bound=key,
                                         include_lower=False)
             query = Query.boolean_query([(Occur.Must, full), (Occur.Must, rng)])
-        res = searcher.search(query, limit + 1, count=count, order_by_field=field, order=order)
+        res = searcher.search(query, limit + 1, count=False, order_by_field=field, order=order)
         rows = res.hits[:limit]
         hits = [self._hit(searcher, addr, 0.0, p) for _, addr in rows]
         more = len(res.hits) > limit
-        return hits, (encode_cursor(q, int(rows[-1][0])) if more and rows else None), (res.count if count else -1)
+        return hits, (encode_cursor(q, int(rows[-1][0])) if more and rows else None)
 
     def _hit(self, searcher: tantivy.Searcher, addr: Any, score: float, p: Plan, doc: Any = None,
              snippets: bool = True) -> Hit:
