@@ -157,17 +157,20 @@ def _rss() -> dict[str, float]:
     return out
 
 
-def serve_tantivy(workdir: str, queries: list[SearchQuery], relevance: list, conn) -> None:
+def serve_tantivy(workdir: str, queries: list[SearchQuery], relevance: list, n_error: int, conn) -> None:
     from biostation.search.tantivy_engine import TantivyEngine
 
     engine = TantivyEngine(workdir + "/tantivy")
     for q in queries[:30]:
         engine.query(q)
     times = []
+    approx = 0
     for q in queries:
         t = time.perf_counter()
-        engine.query(q)
+        res = engine.query(q)
         times.append((time.perf_counter() - t) * 1000)
+        approx += res.approximate
+    rss = _rss()
     # deep pages: page 1 against page 50, keyset (date) and relevance
     deep = {}
     for sort in ("date", "relevance"):
@@ -188,7 +191,117 @@ def serve_tantivy(workdir: str, queries: list[SearchQuery], relevance: list, con
                                        snippets=False))
         got = [h.id for h in res.hits]
         ranks.append((j.kind, got.index(j.relevant) + 1 if j.relevant in got else None))
-    conn.send({"times": times, "rss": _rss(), "deep": deep, "ranks": ranks, "docs": engine.count()})
+    conn.send({"times": times, "approx": approx, "rss": rss, "deep": deep, "ranks": ranks, "docs": engine.count(),
+               "error": estimate_error(engine, TantivyEngine(workdir + "/tantivy", approx_threshold=None,
+                                                             page_sample=None), queries[:n_error])})
+
+
+def estimate_error(sampled, exact, queries: list[SearchQuery]) -> dict[str, Any]:
+    """How far the sampled answers are from the exact ones, over the queries answered approximately:
+    relative error of the total; of the facet counts (sum of |estimate - exact| over each facet's exact top 10
+    values, over the sum of those exact counts); and of the first page (share of the exact top 20 it holds,
+    and its 20th score against the exact 20th score)."""
+    totals, facets, overlap, score20, exact_ms = [], [], [], [], []
+    for q in queries:
+        a = sampled.query(q)
+        if not a.approximate:
+            continue
+        t = time.perf_counter()
+        b = exact.query(q)
+        exact_ms.append((time.perf_counter() - t) * 1000)
+        totals.append(abs(a.total - b.total) / max(1, b.total))
+        for name, values in b.facets.items():
+            est = {v.value: v.count for v in a.facets.get(name, [])}
+            top = values[:10]
+            if top:
+                facets.append(sum(abs(est.get(v.value, 0) - v.count) for v in top) / sum(v.count for v in top))
+        ids = {h.id for h in b.hits}
+        if b.hits:
+            overlap.append(len(ids & {h.id for h in a.hits}) / len(b.hits))
+            if a.hits:
+                score20.append(a.hits[-1].score / b.hits[-1].score if b.hits[-1].score else 1.0)
+    return {"n": len(totals), "of": len(queries), "totals": totals, "facets": facets, "overlap": overlap,
+            "score20": score20, "exact_ms": exact_ms}
+
+
+def _principals_note(q: SearchQuery) -> str:
+    return ",".join(sorted(q.principals))
+
+
+def serve_http(workdir: str, queries: list[SearchQuery], conn) -> None:
+    """The same queries through HTTP: the real server (`biostation serve`: Granian, the station's FastAPI app,
+    one worker) over a station whose data folder holds the built index as its search index; anonymous
+    caller, so the principals are {public} (the service-layer run adds a user: principal)."""
+    import subprocess
+    import signal
+
+    import httpx
+
+    station = Path(workdir) / "station"
+    shutil.rmtree(station, ignore_errors=True)
+    station.mkdir(parents=True)
+    (station / "search").symlink_to(Path(workdir).resolve() / "tantivy")
+    sock = __import__("socket").socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {**os.environ, "BIOSTATION_DATA_DIR": str(station), "BIOSTATION_PORT": str(port),
+           "BIOSTATION_WORKERS": "1", "BIOSTATION_LOG_LEVEL": "warning", "BIOSTATION_SEARCH_ENGINE": "tantivy"}
+    env.pop("BIOSTATION_DATABASE_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "biostation.cli.main", "serve"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("server exited: " + proc.stderr.read().decode()[-2000:])
+            try:
+                if httpx.get(url + "/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError("server did not start in 120 s")
+            time.sleep(0.3)
+
+        def params(q: SearchQuery) -> list[tuple[str, Any]]:
+            out: list[tuple[str, Any]] = [("q", q.q), ("limit", q.limit)]
+            out += [("filter", f"{k}={v}") for k, vs in q.filters.items() for v in vs]
+            out += [("facet", f) for f in q.facets]
+            return out
+
+        times, approx = [], 0
+        with httpx.Client(base_url=url, timeout=60) as client:
+            for q in queries[:30]:
+                client.get("/api/search", params=params(q)).raise_for_status()
+            for q in queries:
+                t = time.perf_counter()
+                r = client.get("/api/search", params=params(q))
+                r.raise_for_status()
+                body = r.json()
+                times.append((time.perf_counter() - t) * 1000)
+                approx += bool(body.get("approximate"))
+        # peak resident memory of the server's processes (Granian's supervisor and its worker)
+        hwm = {}
+        for pid in [proc.pid] + [int(x) for x in subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True,
+                                                                 text=True).stdout.split()]:
+            try:
+                with open(f"/proc/{pid}/status") as fh:
+                    for line in fh:
+                        if line.startswith("VmHWM"):
+                            hwm[pid] = int(line.split()[1]) / 1024
+            except OSError:
+                pass
+        conn.send({"times": times, "approx": approx, "rss_max": max(hwm.values(), default=0.0),
+                   "rss_sum": sum(hwm.values())})
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _fts_expr(q: str) -> str:
@@ -313,7 +426,7 @@ def row(name, value, unit, baseline, baseline_value, target, ok, ratio=None) -> 
 
 def run(quick: bool, n: int | None = None, seed: int = 42, workdir: str | None = None, keep: bool = False,
         n_queries: int | None = None, baseline_queries: int | None = None, reuse: bool = False,
-        baseline: bool = True) -> list[dict]:
+        baseline: bool = True, http: bool = True, error_queries: int = 100) -> list[dict]:
     n = n or (100_000 if quick else 7_000_000)
     n_queries = n_queries or (300 if quick else 500)
     # FTS5 takes seconds a query at millions of records: fewer baseline queries there (same generator).
@@ -339,7 +452,12 @@ def run(quick: bool, n: int | None = None, seed: int = 42, workdir: str | None =
         print(f"  done: {b}", flush=True)
     queries = query_set(n_queries, seed)
     relevance = gen.relevance_set() if n >= gen.RELEVANCE_COUNT * 10 else []
-    tv = _in_child(serve_tantivy, str(base), queries, relevance)
+    print(f"service-layer queries ({len(queries)}) ... load {os.getloadavg()}", flush=True)
+    tv = _in_child(serve_tantivy, str(base), queries, relevance, error_queries)
+    if http:
+        print(f"HTTP queries ... load {os.getloadavg()}", flush=True)
+        ht = _in_child(serve_http, str(base), queries)
+    print(f"FTS5 queries ... load {os.getloadavg()}", flush=True)
     if baseline:
         sq = _in_child(serve_fts5, str(base), queries[:baseline_queries])
     else:
@@ -360,6 +478,31 @@ def run(quick: bool, n: int | None = None, seed: int = 42, workdir: str | None =
             sq["rss"]["VmHWM"], "<= 4096 MiB", tv["rss"]["VmHWM"] <= 4096),
         row("index size on disk", index_bytes / 2**20, "MiB", "", None, "report", True),
     ]
+    results.append(row(f"  answered approximately (sampled counts / first pages)", tv["approx"], "",
+                       "", None, "report", True))
+    if http:
+        h50, h95 = _pct(ht["times"], 50), _pct(ht["times"], 95)
+        results.append(row(f"HTTP query p95 (real server, 1 worker; {len(ht['times'])} queries)", h95, "ms",
+                           "service_layer_p95", t95, "<= 50 ms", h95 <= 50))
+        results.append(row("HTTP query p50", h50, "ms", "service_layer_p50", t50, "report", True))
+        results.append(row("HTTP server peak RSS (largest process)", ht["rss_max"], "MiB", "", None, "<= 4096 MiB",
+                           ht["rss_max"] <= 4096))
+    err = tv["error"]
+    if err["n"]:
+        results.append(row(f"estimate error: total, median ({err['n']} approximate of {err['of']} queries)",
+                           100 * statistics.median(err["totals"]), "%", "", None, "report", True))
+        results.append(row("estimate error: total, p95", 100 * _pct(err["totals"], 95), "%", "", None, "report", True))
+        results.append(row("estimate error: facet counts (top 10 values), median", 100 * statistics.median(err["facets"]),
+                           "%", "", None, "report", True))
+        results.append(row("estimate error: facet counts (top 10 values), p95", 100 * _pct(err["facets"], 95), "%",
+                           "", None, "report", True))
+        results.append(row("sampled first page: share of the exact top 20, mean", statistics.mean(err["overlap"]),
+                           "", "", None, "report", True))
+        results.append(row("sampled first page: 20th score / exact 20th score, median",
+                           statistics.median(err["score20"]) if err["score20"] else float("nan"), "", "", None,
+                           "report", True))
+        results.append(row("  the same queries answered exactly (no sampling), p95", _pct(err["exact_ms"], 95), "ms",
+                           "", None, "report", True))
     for sort, (first, last, pages) in tv["deep"].items():
         results.append(row(f"deep page ({sort} sort): page {pages} vs page 1", last, "ms", "page_1_ms", first,
                            "page N <= 2x page 1 + 2 ms", last <= 2 * first + 2, ratio=round(last / first, 2)))
@@ -407,8 +550,12 @@ if __name__ == "__main__":
     ap.add_argument("--reuse", action="store_true",
                     help="query only: reuse the indexes a --keep run left in --workdir (implies --keep)")
     ap.add_argument("--no-baseline", action="store_true", help="skip SQLite FTS5 (build and queries)")
+    ap.add_argument("--no-http", action="store_true", help="skip the queries through the HTTP server")
+    ap.add_argument("--error-queries", type=int, default=100,
+                    help="queries compared against exact answers for the estimate error")
     args = ap.parse_args()
     print(f"load average before: {os.getloadavg()}", flush=True)
     print_table(run(args.quick, args.n, args.seed, args.workdir, args.keep or args.reuse, args.queries,
-                    args.baseline_queries, reuse=args.reuse, baseline=not args.no_baseline))
+                    args.baseline_queries, reuse=args.reuse, baseline=not args.no_baseline, http=not args.no_http,
+                    error_queries=args.error_queries))
     print(f"load average after: {os.getloadavg()}", flush=True)

@@ -43,7 +43,12 @@ SCHEMA_VERSION = "2"
 # (the integer term j), which tantivy's intersection uses to skip everything outside the sample.
 SAMPLE_LEVELS = 10
 APPROX_THRESHOLD = 50_000  # matches above which counts are estimated (TantivyEngine(approx_threshold=...))
-SAMPLE_TARGET = 20_000  # matching records a sampled count aims to look at: ~1% error on a 25% share
+SAMPLE_TARGET = 5_000  # matching records a sampled count looks at, at least: ~3% error on a 25% share
+PAGE_SAMPLE = 2_000  # matching records the first relevance pages of a very large result set rank, at least
+# Records of the sample level a sampled pass may walk, at most: the level's posting list leads the
+# intersection, so this bounds the cost of a pass whatever the index size (the sample of a mid-sized
+# result set in a large index is then smaller than sample_target / page_sample).
+SAMPLE_BUDGET = 65_536
 PILOT_SIZE = 8_192  # records in the sample level a first, cheap count uses to size the result set
 
 
@@ -140,11 +145,18 @@ class TantivyEngine(SearchEngine):
 
     def __init__(self, path: str | os.PathLike[str], ontology: Ontology = BUILTIN,
                  writer_heap: int = 256_000_000, writer_threads: int = 0,
-                 approx_threshold: int | None = APPROX_THRESHOLD, sample_target: int = SAMPLE_TARGET):
+                 approx_threshold: int | None = APPROX_THRESHOLD, sample_target: int = SAMPLE_TARGET,
+                 page_sample: int | None = PAGE_SAMPLE, pilot_size: int = PILOT_SIZE,
+                 sample_budget: int = SAMPLE_BUDGET):
         """approx_threshold: above about this many matches, the total and facet counts are estimated from
-        a sample of about `sample_target` matching records (None: always count exactly)."""
+        a sample of at least `sample_target` matching records (None: always count exactly).
+        page_sample: above the threshold, relevance pages start with the best of a sample of at least this
+        many matching records, then go on through the rest (None: rank every match, exact but linear)."""
         self.approx_threshold = approx_threshold
         self.sample_target = max(1, sample_target)
+        self.page_sample = page_sample
+        self.pilot_size = max(1, pilot_size)
+        self.sample_budget = max(1, sample_budget)
         self.root = Path(path)
         self.root.mkdir(parents=True, exist_ok=True)
         self.ontology = ontology
@@ -451,14 +463,19 @@ class TantivyEngine(SearchEngine):
         # so the aggregations and the page run side by side.
         main_aggs: dict[str, Any] = {name: {"terms": {"field": name, "size": q.facet_size}}
                                      for name in q.facets if name not in p.filters}
-        jobs = {"_main": _POOL.submit(self._counts, searcher, full, main_aggs)}
+        main_aggs["_n"] = {"value_count": {"field": "date_key"}}
+        jobs = {}
         for name in q.facets:
             if name in p.filters:
                 others = [f for k, f in filters.items() if k != name]
                 jobs[name] = _POOL.submit(self._counts, searcher, self._combine(text, required + others, must_not),
-                                          {name: {"terms": {"field": name, "size": q.facet_size}}})
-        hits, next_cursor = self._page(searcher, p, full, text is not None)
+                                          {name: {"terms": {"field": name, "size": q.facet_size}},
+                                           "_n": main_aggs["_n"]})
+        pilot = self._pilot(searcher, full, main_aggs)
+        jobs["_main"] = _POOL.submit(self._counts, searcher, full, main_aggs, pilot)
+        hits, next_cursor, page_sampled = self._page(searcher, p, full, text is not None, self._page_level(searcher, pilot))
         raw, total, approximate = jobs["_main"].result()
+        approximate = approximate or page_sampled
         if next_cursor is not None and total <= 0:
             next_cursor = None
         facets: dict[str, list] = {}
@@ -472,33 +489,59 @@ class TantivyEngine(SearchEngine):
                                                for b in sub[name]["buckets"]))
         return SearchResult(hits, facets, total, next_cursor, approximate=approximate)
 
-    def _counts(self, searcher: tantivy.Searcher, query: Query,
-                aggs: dict[str, Any]) -> tuple[dict[str, Any], int, bool]:
-        """(aggregation result, number of matches, approximate?) for `query`.
+    def _pilot(self, searcher: tantivy.Searcher, query: Query,
+               aggs: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        """(level, aggregation over that sample level) sizing a result set that may be large; None when
+        counting exactly is cheap anyway (a small index) or switched off. Costs about pilot_size posting
+        lookups whatever the query: the level's posting list leads the intersection."""
+        num_docs = searcher.num_docs
+        if self.approx_threshold is None or num_docs <= self.approx_threshold:
+            return None
+        level = min(SAMPLE_LEVELS, max(1, (num_docs // self.pilot_size).bit_length() - 1))
+        return level, searcher.aggregate(self._sampled(query, level), aggs)
+
+    def _page_level(self, searcher: tantivy.Searcher, pilot: tuple[int, dict[str, Any]] | None) -> int:
+        """The sample level the first relevance pages rank (0: all matches, exactly)."""
+        if pilot is None or self.page_sample is None:
+            return 0
+        level, raw = pilot
+        estimate = self._n(raw) << level
+        if estimate <= self.approx_threshold:
+            return 0
+        return self._level(searcher, estimate, self.page_sample, level)
+
+    def _level(self, searcher: tantivy.Searcher, estimate: int, target: int, pilot: int) -> int:
+        """The sample level for a pass over a result set of about `estimate` records: the largest sample
+        holding at least `target` of them, unless walking its level would cost more than sample_budget."""
+        num_docs = searcher.num_docs
+        quality = max(1, (estimate // max(1, target)).bit_length() - 1)
+        cost = max(1, ((num_docs - 1) // self.sample_budget).bit_length())
+        return min(pilot, max(quality, cost))
+
+    def _counts(self, searcher: tantivy.Searcher, query: Query, aggs: dict[str, Any],
+                pilot: tuple[int, dict[str, Any]] | None = None) -> tuple[dict[str, Any], int, bool]:
+        """(aggregation result, number of matches, approximate?) for `query`; `aggs` holds "_n", a
+        value_count of a field every record has.
 
         Exact while the query matches at most about approx_threshold records. Above, the aggregation runs
-        over the sample level (see SAMPLE_LEVELS) that holds about sample_target of the matches, as a
+        over the sample level (see SAMPLE_LEVELS) that holds at least sample_target of the matches, as a
         required clause of the query (so the intersection skips the other records, and the access rule
         still applies), and every count is scaled by the level's 2**j. A first count on a small level
-        sizes the result set; it costs about PILOT_SIZE posting lookups whatever the query."""
-        aggs = dict(aggs)
-        aggs["_n"] = {"value_count": {"field": "date_key"}}
-        num_docs = searcher.num_docs
-        threshold = self.approx_threshold
-        if threshold is None or num_docs <= threshold:
+        (_pilot) sizes the result set."""
+        pilot = pilot or self._pilot(searcher, query, aggs)
+        if pilot is None:
             return self._exact(searcher, query, aggs)
-        pilot = min(SAMPLE_LEVELS, max(1, (num_docs // PILOT_SIZE).bit_length() - 1))
-        raw = searcher.aggregate(self._sampled(query, pilot), aggs)
+        level, raw = pilot
         seen = self._n(raw)
         if seen >= self.sample_target:
-            return self._scaled(raw, pilot), seen << pilot, True
-        estimate = seen << pilot
-        if estimate <= threshold:
+            return self._scaled(raw, level), seen << level, True
+        estimate = seen << level
+        if estimate <= self.approx_threshold:
             return self._exact(searcher, query, aggs)
-        level = min(pilot, max(1, (estimate // self.sample_target).bit_length() - 1))
+        level = self._level(searcher, estimate, self.sample_target, level)
         raw = searcher.aggregate(self._sampled(query, level), aggs)
         seen = self._n(raw)
-        if (seen << level) <= threshold:  # the first count overestimated: count exactly after all
+        if (seen << level) <= self.approx_threshold:  # the first count overestimated: count exactly after all
             return self._exact(searcher, query, aggs)
         return self._scaled(raw, level), seen << level, True
 
@@ -510,12 +553,25 @@ class TantivyEngine(SearchEngine):
     def _sampled(self, query: Query, level: int) -> Query:
         return Query.boolean_query([(Occur.Must, query), (Occur.Must, self._term("sample", level))])
 
+    def _stratum(self, query: Query, top: int, k: int) -> Query:
+        """Records of sample level k but not k+1 (all of level `top` for k == top): levels nest, so the
+        strata top, top-1, ..., 0 split the result set into disjoint parts that together hold all of it."""
+        if top == 0:
+            return query
+        clauses = [(Occur.Must, query)]
+        if k > 0:
+            clauses.append((Occur.Must, self._term("sample", k)))
+        if k < top:
+            clauses.append((Occur.MustNot, self._term("sample", k + 1)))
+        return Query.boolean_query(clauses)
+
     @staticmethod
     def _n(raw: dict[str, Any]) -> int:
         return int(raw.get("_n", {}).get("value", 0) or 0)
 
     @staticmethod
     def _scaled(raw: dict[str, Any], level: int) -> dict[str, Any]:
+        raw = json.loads(json.dumps(raw))  # the pilot's result may be shared with the page's planning
         for name, agg in raw.items():
             for b in agg.get("buckets", ()) if isinstance(agg, dict) else ():
                 b["doc_count"] = int(b["doc_count"]) << level
@@ -525,8 +581,15 @@ class TantivyEngine(SearchEngine):
     def _bucket_key(key: Any) -> str:
         return str(int(key)) if isinstance(key, float) and key.is_integer() else str(key)
 
-    def _page(self, searcher: tantivy.Searcher, p: Plan, full: Query, scored: bool) -> tuple[list[Hit], str | None]:
-        """One page of hits and the next cursor (the total comes from _counts)."""
+    def _page(self, searcher: tantivy.Searcher, p: Plan, full: Query, scored: bool,
+              level: int = 0) -> tuple[list[Hit], str | None, bool]:
+        """One page of hits, the next cursor, and whether the page ranks a sample (see below).
+
+        Relevance order costs a scoring pass over every match (tantivy prunes only pure term unions, and
+        the quality weight turns that off too). Over a very large result set (level > 0) the walk goes
+        through the strata of _stratum instead: the best of a sample of the matches first, then the rest,
+        stratum by stratum, so every record still comes exactly once and the first pages cost a pass over
+        the sample only. The cursor carries the stratum."""
         q = p.query
         key = decode_cursor(q)
         limit = q.limit
@@ -535,26 +598,36 @@ class TantivyEngine(SearchEngine):
             # position and the last score; the top-n collector's cost is linear in matches whatever the
             # position (it keeps a bounded buffer), and hits at or above the last score already shown
             # are dropped so a page never repeats a record.
-            offset, last_score, last_ids = (key or [0, None, []])
-            res = searcher.search(full, limit + len(last_ids) + 1, count=False, offset=offset,
-                                  weight_by_field="qboost")
-            seen = set(last_ids)
-            raw_hits = res.hits
-            hits = []
-            consumed = offset
-            for score, addr in raw_hits:
+            if key is None:
+                offset, last_ids, top, k = 0, [], level, level
+            else:
+                offset, _, last_ids = key[:3]
+                top, k = (key[3], key[4]) if len(key) >= 5 else (0, 0)
+            hits: list[Hit] = []
+            while True:
+                res = searcher.search(self._stratum(full, top, k), limit - len(hits) + len(last_ids) + 1,
+                                      count=False, offset=offset, weight_by_field="qboost")
+                seen = set(last_ids)
+                raw_hits = res.hits
+                here: list[Hit] = []
+                consumed = offset
+                for score, addr in raw_hits:
+                    if len(hits) + len(here) == limit:
+                        break
+                    consumed += 1
+                    doc = searcher.doc(addr)
+                    if doc.get_first("id") in seen:
+                        continue
+                    here.append(self._hit(searcher, addr, float(score), p, doc=doc))
+                hits += here
+                if len(raw_hits) > consumed - offset and here:  # more in this stratum
+                    tail = [h.id for h in here if abs(h.score - here[-1].score) < 1e-9]
+                    return hits, encode_cursor(q, [consumed, here[-1].score, tail] + ([top, k] if top else [])), top > 0
+                if top == 0 or k == 0:
+                    return hits, None, top > 0
+                k, offset, last_ids = k - 1, 0, []
                 if len(hits) == limit:
-                    break
-                consumed += 1
-                doc = searcher.doc(addr)
-                if doc.get_first("id") in seen:
-                    continue
-                hits.append(self._hit(searcher, addr, float(score), p, doc=doc))
-            more = len(raw_hits) > consumed - offset
-            if more and hits:
-                tail = [h.id for h in hits if abs(h.score - hits[-1].score) < 1e-9]
-                return hits, encode_cursor(q, [consumed, hits[-1].score, tail])
-            return hits, None
+                    return hits, encode_cursor(q, [0, None, [], top, k]), True
         field, order = {"relevance": ("rank_key", tantivy.Order.Desc), "date": ("date_key", tantivy.Order.Desc),
                         "date_asc": ("date_key", tantivy.Order.Asc)}[q.sort]
         query = full
@@ -571,7 +644,7 @@ class TantivyEngine(SearchEngine):
         rows = res.hits[:limit]
         hits = [self._hit(searcher, addr, 0.0, p) for _, addr in rows]
         more = len(res.hits) > limit
-        return hits, (encode_cursor(q, int(rows[-1][0])) if more and rows else None)
+        return hits, (encode_cursor(q, int(rows[-1][0])) if more and rows else None), False
 
     def _hit(self, searcher: tantivy.Searcher, addr: Any, score: float, p: Plan, doc: Any = None,
              snippets: bool = True) -> Hit:

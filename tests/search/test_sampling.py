@@ -1,0 +1,135 @@
+"""Approximate counts and sampled first pages over large result sets (tantivy only: PostgreSQL counts exactly).
+
+Small knobs make a few thousand records "large": above `approx_threshold` matches the engine counts a stable
+hash sample of the matching readable records and scales up, and relevance pages start with the best of a
+sample. The access rule stays a required clause, so nothing unreadable shows anywhere.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from biostation.search.model import SearchDoc, SearchQuery
+from biostation.search.tantivy_engine import TantivyEngine, sample_levels
+
+from .conftest import D, HIDDEN_IDS, HIDDEN_WORD, STRANGER, corpus
+
+N = 4000
+KNOBS = dict(approx_threshold=400, sample_target=150, page_sample=60, pilot_size=250, sample_budget=1000)
+FIELDS = ["precision_medicine", "smart_agriculture", "infectious_disease", "microbiome_environment"]
+MINISTRIES = ["MSIT", "MOHW", "RDA", "ME", "KDCA"]
+
+
+def records(n: int = N, start: int = 1000) -> list[SearchDoc]:
+    """Broad 'cohort' records with skewed facets, and a rarer 'biopsy' word (about 2%)."""
+    out = []
+    for i in range(n):
+        words = "cohort survey" + (" biopsy" if i % 50 == 0 else "")
+        out.append(SearchDoc(
+            D(start + i), "dataset", f"Liver {words} {i}", "간 코호트 조사",
+            f"Soil and liver {words} of site {i % 97}." + " cohort" * (i % 3), "", [], [9606], ["Homo sapiens"], [],
+            FIELDS[(i * 7) % 10 % 4], ["genome_omics"], MINISTRIES[min(4, (i * 13) % 16 // 3)], "KRIBB", "open",
+            2015 + i % 8, ["FASTQ"], "ABCDE"[i % 5], "CC-BY-4.0", date(2015, 1, 1) + timedelta(days=i), ["public"]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sampling")
+    writer = TantivyEngine(path)
+    writer.index(records() + corpus())
+    writer.commit()
+    sampled = TantivyEngine(path, **KNOBS)
+    exact = TantivyEngine(path, approx_threshold=None, page_sample=None)
+    return sampled, exact
+
+
+def test_sample_levels_nest_and_halve():
+    levels = [sample_levels(D(i)) for i in range(20000)]
+    assert all(lv == list(range(1, len(lv) + 1)) for lv in levels)
+    share = [sum(1 for lv in levels if j in lv) / len(levels) for j in (1, 2, 3, 4)]
+    for j, got in enumerate(share, 1):
+        assert abs(got - 2 ** -j) < 0.02
+
+
+def test_small_result_sets_are_counted_exactly(engines):
+    sampled, exact = engines
+    q = SearchQuery(q="biopsy", principals=STRANGER)
+    a, b = sampled.query(q), exact.query(q)
+    assert not a.approximate and a.total == b.total == N // 50
+    assert a.facets == b.facets
+    assert [h.id for h in a.hits] == [h.id for h in b.hits]
+
+
+def test_large_result_sets_are_estimated_within_tolerance(engines):
+    sampled, exact = engines
+    q = SearchQuery(q="cohort", filters={"ministry": ["MSIT", "MOHW"]}, principals=STRANGER)
+    a, b = sampled.query(q), exact.query(q)
+    assert a.approximate and not b.approximate
+    assert b.total > KNOBS["approx_threshold"]
+    assert abs(a.total - b.total) / b.total < 0.2
+    for name in b.facets:
+        est = {v.value: v.count for v in a.facets[name]}
+        for v in b.facets[name]:
+            if v.count >= 0.1 * b.total:  # the large values; a sample cannot promise the rare ones
+                assert abs(est.get(v.value, 0) - v.count) / v.count < 0.35, (name, v, est)
+    # the filtered facet keeps its other values, estimated from the same kind of sample
+    assert {v.value for v in a.facets["ministry"]} >= {"MSIT", "MOHW"}
+
+
+def test_exact_engine_never_approximates(engines):
+    _, exact = engines
+    assert not exact.query(SearchQuery(q="cohort", principals=STRANGER)).approximate
+
+
+def test_no_leaks_with_sampling(engines, frozen_clock):
+    sampled, _ = engines
+    for q in ("cohort", "", HIDDEN_WORD, f"cohort OR {HIDDEN_WORD}", "hepatocellular carcinoma"):
+        res = sampled.query(SearchQuery(q=q, principals=STRANGER, facets=("ministry", "institution",
+                                                                          "access_level", "research_field")))
+        assert not {h.id for h in res.hits} & HIDDEN_IDS
+        assert "MSS" not in {v.value for v in res.facets["ministry"]}
+        assert "Hidden Lab Institute" not in {v.value for v in res.facets["institution"]}
+        assert {v.value for v in res.facets["access_level"]} <= {"open"}
+        for h in res.hits:
+            assert HIDDEN_WORD not in " ".join(h.snippets).lower()
+    res = sampled.query(SearchQuery(q=HIDDEN_WORD, principals=STRANGER))
+    assert res.total == 0 and not res.hits
+    assert not [t for t, _ in sampled.suggest("quokka", STRANGER)]
+
+
+def test_sampled_relevance_walk_visits_every_record_once(engines):
+    sampled, exact = engines
+    q = SearchQuery(q="cohort", filters={"year": ["2016..2019"]}, limit=100, facets=(), principals=STRANGER)
+    first = sampled.query(q)
+    assert first.approximate
+    ids: list[str] = []
+    res = first
+    while True:
+        ids += [h.id for h in res.hits]
+        if not res.next_cursor:
+            break
+        res = sampled.query(SearchQuery(q="cohort", filters={"year": ["2016..2019"]}, limit=100, facets=(),
+                                        cursor=res.next_cursor, principals=STRANGER))
+    want = {h.id for h in _walk(exact, q)}
+    assert len(ids) == len(set(ids)) and set(ids) == want
+
+
+def test_first_sampled_page_ranks_well(engines):
+    """The best of a sample scores close to the exact best (the top scores of a broad query are flat)."""
+    sampled, exact = engines
+    q = SearchQuery(q="liver cohort", limit=20, facets=(), principals=STRANGER)
+    a, b = sampled.query(q), exact.query(q)
+    assert a.approximate and len(a.hits) == 20
+    assert a.hits[-1].score >= 0.8 * b.hits[-1].score
+
+
+def _walk(engine, q: SearchQuery):
+    res = engine.query(q)
+    out = list(res.hits)
+    while res.next_cursor:
+        res = engine.query(SearchQuery(q=q.q, filters=q.filters, limit=q.limit, facets=(), cursor=res.next_cursor,
+                                       principals=q.principals))
+        out += res.hits
+    return out
