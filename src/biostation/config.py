@@ -82,6 +82,9 @@ SETTINGS: list[Setting] = [
     Setting("datacite_user", str, "", "DataCite repository id (e.g. KR.BIOSTATION), used for basic auth."),
     Setting("datacite_password", str, "", "DataCite repository password.", secret=True),
     Setting("oai_page_size", int, 500, "Records per OAI-PMH ListRecords/ListIdentifiers page."),
+    Setting("stats_cache_seconds", int, 600,
+            "How long the statistics of a period (GET /api/stats, operator dashboard) are reused before they are "
+            "computed again (they scan every dataset: tens of seconds at millions); 0 computes them every time."),
 ]
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -279,3 +279,20 @@ def test_grades_follow_qc_and_rebuild(station: Any, people: dict, world: dict[st
     from biostation.errors import PermissionDenied
     with pytest.raises(PermissionDenied):
         station.stats.rebuild(people["curator"].identity)
+
+
+def test_a_computed_period_is_reused_for_a_while(station: Any, client: Any, people: dict, dataset: str) -> None:
+    station.config.values["stats_cache_seconds"] = 600
+    f = _published_with_file(station, client, people, dataset)
+    first = _stats(client, people)
+    assert client.get(f"/api/files/{f}/content").status_code == 200
+    again = _stats(client, people)
+    assert again == first  # the same computation, generated_at included
+    with station.uow() as uow:
+        fresh = station.stats.report(uow, SYSTEM, fresh=True)
+    assert fresh.utilisation.downloaded == 1 and fresh.generated_at > datetime.fromisoformat(first["generated_at"])
+    assert _stats(client, people)["utilisation"]["downloaded"] == 1  # the fresh one replaced the stored one
+    other_period = _stats(client, people, **{"from": "2024-01", "to": "2024-02"})
+    assert other_period["period"]["start"] == "2024-01"  # each period is computed and kept on its own
+    clock.advance(timedelta(seconds=601))
+    assert _stats(client, people)["generated_at"] != first["generated_at"]

@@ -32,7 +32,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         from biostation.identity import SYSTEM
         items = station.datasets.list_out(uow, SYSTEM, station.datasets.list(uow, SYSTEM))
     controlled = _controlled_dataset(station, data)
-    server = LiveServer(station, {"BIOSTATION_CONFIG": str(data / "none.toml")}).start()
+    server = LiveServer(station, {"BIOSTATION_CONFIG": str(data / "none.toml"),
+                                  "BIOSTATION_STATS_CACHE_SECONDS": "0"}).start()  # the journeys change usage
     server.controlled = controlled
     import time
 

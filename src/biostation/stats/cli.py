@@ -1,6 +1,7 @@
 """`biostation stats ...`: the statistics as JSON, and a rebuild of the derived grades."""
 from __future__ import annotations
 
+import json
 from typing import Optional
 
 import typer
@@ -28,4 +29,4 @@ def rebuild() -> None:
     """Recompute every published dataset's QC grade for the grade counts (after an upgrade)."""
     from ..cli.main import run_service, station
     st = station()
-    typer.echo(run_service(lambda: st.stats.rebuild(SYSTEM)))
+    typer.echo(json.dumps(run_service(lambda: st.stats.rebuild(SYSTEM))))

@@ -33,6 +33,15 @@ class UsageDaily(Base):
     bytes_out: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class StatsReport(Base):
+    """The statistics of one period as last computed, reused for ``stats_cache_seconds`` by every process."""
+
+    __tablename__ = "stats_reports"
+    period: Mapped[str] = mapped_column(String(20), primary_key=True)  # "YYYY-MM..YYYY-MM"
+    body: Mapped[dict]
+    computed_at: Mapped[datetime]
+
+
 class DatasetGrade(Base):
     """The QC grade of a dataset's newest published version (None while a file is still being checked).
 

@@ -21,10 +21,11 @@ Definitions (months and days are UTC):
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timezone
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import and_, case, func, literal_column, select, true
+from sqlalchemy import and_, case, func, literal_column, select, text, true
 from sqlalchemy.orm import aliased
 
 from .. import accessions
@@ -36,7 +37,7 @@ from ..policy import require
 from ..projects.models import Project
 from ..validation import parse
 from . import policy
-from .models import DatasetGrade, UsageDaily
+from .models import DatasetGrade, StatsReport, UsageDaily
 from .schemas import (Count, GroupUsage, Headline, LevelCount, MonthCount, Period, PeriodIn, StatsOut, Usage,
                       Utilisation)
 
@@ -45,6 +46,8 @@ log = logging.getLogger("biostation.stats")
 DEFAULT_MONTHS = 12
 LEVELS = ("open", "embargoed", "controlled", "private")
 GRADE_PENDING = "pending"
+USAGE_FIELDS = ("views", "downloads", "bytes_out")
+WORK_MEM = "64MB"  # per sort or hash of the report's queries on PostgreSQL (SET LOCAL: this transaction only)
 
 
 # periods ----------------------------------------------------------------------------------------------------
@@ -204,47 +207,87 @@ class StatsService:
 
     # the statistics -----------------------------------------------------------------------------------------
     def report(self, uow: UnitOfWork, identity: Identity, start: str | None = None,
-               end: str | None = None) -> StatsOut:
+               end: str | None = None, *, fresh: bool = False) -> StatsOut:
         """Everything the operator dashboard and ``GET /api/stats`` show, for a period of whole months
-        (default: the last 12 months, this one included)."""
+        (default: the last 12 months, this one included). A period computed less than ``stats_cache_seconds``
+        ago is answered from ``stats_reports`` (``generated_at`` says when it was computed) unless ``fresh``."""
         require(self.station, identity, policy.can_read_statistics(identity), "read", "statistics", "*")
         wanted = parse(PeriodIn, {"from": start, "to": end})
         period = resolve_period(wanted.start, wanted.end)
+        key = f"{period.start}..{period.end}"
+        ttl = int(self.station.config.stats_cache_seconds)
+        if ttl > 0 and not fresh:
+            cached = uow.session.get(StatsReport, key)
+            if cached is not None and cached.computed_at > now() - timedelta(seconds=ttl):
+                return StatsOut.model_validate(cached.body)
+        out = self._compute(uow, period)
+        if ttl > 0:
+            values = {"period": key, "body": out.model_dump(mode="json"), "computed_at": out.generated_at}
+            _upsert(uow, StatsReport, values, ["period"], {k: (lambda ex, k=k: getattr(ex, k))
+                                                            for k in ("body", "computed_at")})
+        return out
+
+    def _compute(self, uow: UnitOfWork, period: Period) -> StatsOut:
+        """Seven queries: two counts, then one GROUP BY each for publications and utilisation (month x ministry
+        x field), usage (month x ministry x field), data types, access levels and grades; the per-ministry,
+        per-field and overall figures are sums of the few hundred groups those return."""
         first_day, after_day = _bounds(period)
         first_at, after_at = _instant(first_day), _instant(after_day)
         s, dialect = uow.session, _dialect(uow)
+        if dialect == "postgresql":  # hash joins and aggregates over millions of rows: keep them in memory
+            s.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+            s.execute(text("SET LOCAL jit = off"))  # compiling these plans costs more than it saves
 
-        d, p = Dataset, Project
+        d, p, u = Dataset, Project, UsageDaily
         lv = aliased(DatasetVersion, name="lv")  # newest published version: field and data types
         v1 = aliased(DatasetVersion, name="v1")  # first version: its publication is the dataset's first
-        first_pub = func.coalesce(v1.published_at, lv.published_at)
+        # Most datasets have one version: read the first version's date from a second row only for the others
+        # (an index look-up each) instead of joining every dataset's first version.
+        earlier = (select(v1.published_at).where(v1.dataset_id == d.id, v1.number == 1)
+                   .correlate(d).scalar_subquery())
+        first_pub = case((d.latest_published == 1, lv.published_at),
+                         else_=func.coalesce(earlier, lv.published_at))
 
         def published(*columns: Any) -> Any:
             return (select(*columns).select_from(d)
                     .join(lv, and_(lv.dataset_id == d.id, lv.number == d.latest_published))
-                    .join(v1, and_(v1.dataset_id == d.id, v1.number == 1))
                     .join(p, p.id == d.project_id))
 
         total = s.scalar(select(func.count()).select_from(d)) or 0
         n_published = s.scalar(select(func.count()).select_from(d).where(d.latest_published.is_not(None))) or 0
 
-        # first publications per month, per ministry and per research field
-        month = _month_of(first_pub, dialect, instant=True)
-        in_period = and_(first_pub >= first_at, first_pub < after_at)
-        by_month: dict[str, list[MonthCount]] = {}
-        for name, key in (("ministry", p.ministry), ("field", lv.research_field)):
-            rows = s.execute(published(month, key, func.count()).where(in_period).group_by(month, key)
-                             .order_by(month, key)).all()
-            by_month[name] = [MonthCount(month=m, key=k or "", datasets=n) for m, k, n in rows]
+        # Publications and utilisation in one pass over the datasets published by the end of the period:
+        # (month of first publication if within the period, ministry, field) -> (published, downloaded in period).
+        in_days = and_(u.day >= first_day, u.day < after_day)
+        downloaded = (select(u.dataset_id).where(in_days, u.downloads > 0).group_by(u.dataset_id)
+                      .subquery("downloaded"))
+        facts = (published(case((first_pub >= first_at, _month_of(first_pub, dialect, instant=True)),
+                                else_=None).label("month"),
+                           p.ministry.label("ministry"), lv.research_field.label("field"),
+                           case((downloaded.c.dataset_id.is_not(None), 1), else_=0).label("used"))
+                 .outerjoin(downloaded, downloaded.c.dataset_id == d.id).where(first_pub < after_at)
+                 .subquery("facts"))
+        groups = s.execute(select(facts.c.month, facts.c.ministry, facts.c.field, func.count(),
+                                  func.coalesce(func.sum(facts.c.used), 0))
+                           .group_by(facts.c.month, facts.c.ministry, facts.c.field)).all()
+        pub_ministry: Counter = Counter()
+        pub_field: Counter = Counter()
+        util: dict[str, Counter] = {"all": Counter(), "ministry": Counter(), "field": Counter()}
+        for month, ministry, field, n, used in groups:
+            ministry, field, used = ministry or "", field or "", int(used)
+            if month:
+                pub_ministry[(month, ministry)] += n
+                pub_field[(month, field)] += n
+            for kind, key in (("all", "all"), ("ministry", ministry), ("field", field)):
+                util[kind][(key, "published")] += n
+                util[kind][(key, "downloaded")] += used
 
         # data types of the newest published version (a dataset counts once under each of its types)
         items = _json_items(lv.data_types, dialect)
-        rows = s.execute(published(items.c.value, func.count()).join(items, true())
-                         .group_by(items.c.value)).all()
+        rows = s.execute(select(items.c.value, func.count()).select_from(d)
+                         .join(lv, and_(lv.dataset_id == d.id, lv.number == d.latest_published))
+                         .join(items, true()).group_by(items.c.value)).all()
         by_type = _counts(rows)
-
-        # access levels in force now (an embargo that has ended counts as open), over datasets in any state
-        by_access = self._levels(uow)
 
         # QC grade of the newest published version
         rows = s.execute(select(DatasetGrade.grade, func.count()).select_from(d)
@@ -253,50 +296,51 @@ class StatsService:
         by_grade = sorted((Count(key=g or GRADE_PENDING, datasets=n) for g, n in rows),
                           key=lambda c: (c.key == GRADE_PENDING, c.key))
 
-        # usage per month: overall (every month of the period), per ministry and per research field
-        u = UsageDaily
+        # Usage in the period per (month, ministry, field): the days are summed into months per dataset first,
+        # so the joins see one row per dataset and month. A dataset's field is that of its newest published
+        # version, or of its first while nothing is published.
         umonth = _month_of(u.day, dialect, instant=False)
-        in_days = and_(u.day >= first_day, u.day < after_day)
-        sums = (func.coalesce(func.sum(u.views), 0), func.coalesce(func.sum(u.downloads), 0),
-                func.coalesce(func.sum(u.bytes_out), 0))
-        found = {m: (v, dl, b) for m, v, dl, b in
-                 s.execute(select(umonth, *sums).where(in_days).group_by(umonth)).all()}
-        usage = [Usage(month=m, views=int(found.get(m, (0, 0, 0))[0]), downloads=int(found.get(m, (0, 0, 0))[1]),
-                       bytes_out=int(found.get(m, (0, 0, 0))[2])) for m in period.months]
-        cv = aliased(DatasetVersion, name="cv")  # the version that names a dataset's field: newest published,
-        usage_groups: dict[str, list[GroupUsage]] = {}  # or the first while nothing is published
-        for name, key in (("ministry", p.ministry), ("field", cv.research_field)):
-            q = (select(umonth, key, *sums).select_from(u).join(d, d.id == u.dataset_id)
-                 .join(p, p.id == d.project_id)
-                 .join(cv, and_(cv.dataset_id == d.id, cv.number == func.coalesce(d.latest_published, 1)))
-                 .where(in_days).group_by(umonth, key).order_by(umonth, key))
-            usage_groups[name] = [GroupUsage(month=m, key=k or "", views=int(v), downloads=int(dl), bytes_out=int(b))
-                                  for m, k, v, dl, b in s.execute(q).all()]
+        monthly = (select(u.dataset_id.label("dataset_id"), umonth.label("month"),
+                          func.sum(u.views).label("views"), func.sum(u.downloads).label("downloads"),
+                          func.sum(u.bytes_out).label("bytes_out"))
+                   .where(in_days).group_by(u.dataset_id, umonth).subquery("monthly"))
+        cv = aliased(DatasetVersion, name="cv")
+        rows = s.execute(
+            select(monthly.c.month, p.ministry, cv.research_field, func.sum(monthly.c.views),
+                   func.sum(monthly.c.downloads), func.sum(monthly.c.bytes_out))
+            .select_from(monthly).join(d, d.id == monthly.c.dataset_id).join(p, p.id == d.project_id)
+            .join(cv, and_(cv.dataset_id == d.id, cv.number == func.coalesce(d.latest_published, 1)))
+            .group_by(monthly.c.month, p.ministry, cv.research_field)).all()
+        use: dict[str, Counter] = {"all": Counter(), "ministry": Counter(), "field": Counter()}
+        for month, ministry, field, views, downloads, bytes_out in rows:
+            for kind, key in (("all", ""), ("ministry", ministry or ""), ("field", field or "")):
+                c = use[kind]
+                c[(month, key, "views")] += int(views or 0)
+                c[(month, key, "downloads")] += int(downloads or 0)
+                c[(month, key, "bytes_out")] += int(bytes_out or 0)
 
-        # utilisation: published by the end of the period, downloaded at least once within it
-        downloaded = (select(u.dataset_id).where(in_days, u.downloads > 0).group_by(u.dataset_id)
-                      .subquery("downloaded"))
+        def usage_of(kind: str) -> list[GroupUsage]:
+            keys = sorted({(m, k) for m, k, _ in use[kind]})
+            return [GroupUsage(month=m, key=k, **{f: use[kind][(m, k, f)] for f in USAGE_FIELDS}) for m, k in keys]
 
-        def utilisation(key: Any | None) -> list[Utilisation]:
-            cols = [func.count(), func.count(downloaded.c.dataset_id)]
-            q = (published(*([key] if key is not None else []), *cols)
-                 .outerjoin(downloaded, downloaded.c.dataset_id == d.id).where(first_pub < after_at))
-            if key is not None:
-                q = q.group_by(key)
+        def utilisation(kind: str) -> list[Utilisation]:
+            keys = sorted({k for k, _ in util[kind]})
             out = []
-            for row in s.execute(q).all():
-                k, n, got = (row[0], row[1], row[2]) if key is not None else ("all", row[0], row[1])
-                out.append(Utilisation(key=k or "", published=n, downloaded=got, rate=(got / n) if n else 0.0))
+            for k in keys:
+                n, got = util[kind][(k, "published")], util[kind][(k, "downloaded")]
+                out.append(Utilisation(key=k, published=n, downloaded=got, rate=(got / n) if n else 0.0))
             return sorted(out, key=lambda x: (-x.rate, x.key))
 
-        overall = utilisation(None)
+        overall = utilisation("all")
         return StatsOut(
             period=period, generated_at=now(), datasets=total, published=n_published,
-            published_by_month_ministry=by_month["ministry"], published_by_month_field=by_month["field"],
-            by_data_type=by_type, by_access=by_access, by_grade=by_grade, usage_by_month=usage,
-            usage_by_month_ministry=usage_groups["ministry"], usage_by_month_field=usage_groups["field"],
+            published_by_month_ministry=_monthly(pub_ministry), published_by_month_field=_monthly(pub_field),
+            by_data_type=by_type, by_access=self._levels(uow), by_grade=by_grade,
+            usage_by_month=[Usage(month=m, **{f: use["all"][(m, "", f)] for f in USAGE_FIELDS})
+                            for m in period.months],
+            usage_by_month_ministry=usage_of("ministry"), usage_by_month_field=usage_of("field"),
             utilisation=overall[0] if overall else Utilisation(key="all", published=0, downloaded=0, rate=0.0),
-            utilisation_by_ministry=utilisation(p.ministry), utilisation_by_field=utilisation(lv.research_field))
+            utilisation_by_ministry=utilisation("ministry"), utilisation_by_field=utilisation("field"))
 
     def _levels(self, uow: UnitOfWork) -> list[LevelCount]:
         from ..access.models import AccessSettings
@@ -312,6 +356,10 @@ class StatsService:
         found = {lvl: (n, int(pub)) for lvl, n, pub in rows}
         return [LevelCount(level=lvl, datasets=found.get(lvl, (0, 0))[0], published=found.get(lvl, (0, 0))[1])
                 for lvl in LEVELS]
+
+
+def _monthly(counts: Counter) -> list[MonthCount]:
+    return [MonthCount(month=m, key=k, datasets=n) for (m, k), n in sorted(counts.items())]
 
 
 def _counts(rows: Iterable[Any]) -> list[Count]:
