@@ -5,9 +5,11 @@ INSERT ... ON CONFLICT DO UPDATE in the request's own unit of work; a failure to
 fails the view or the download (on PostgreSQL the statement runs in a savepoint, so the request's
 transaction survives it).
 
-Statistics: every figure is one GROUP BY over the tables (nothing walks a list, nothing is capped), so the
-cost grows with the table scans, not with Python loops. This domain reads the datasets, projects and access
-tables for these aggregates (as the search documents do) and writes only its own tables.
+Statistics: a handful of GROUP BYs over the tables (nothing walks a list, nothing is capped), so the cost
+grows with the table scans, not with Python loops (about 14 s at 2 million datasets on PostgreSQL on two
+cores); a period's result is kept in ``stats_reports`` and reused for ``stats_cache_seconds``. This domain
+reads the datasets, projects and access tables for these aggregates (as the search documents do) and writes
+only its own tables.
 
 Definitions (months and days are UTC):
 
