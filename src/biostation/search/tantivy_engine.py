@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import shutil
 import threading
@@ -31,6 +32,7 @@ from .model import FACETS, Hit, SearchDoc, SearchQuery, SearchResult
 from .ontology import BUILTIN, Ontology
 from .prepare import PUBLIC, PUBLIC_AFTER_EMBARGO, RESTRICTED, Prepared, prepare
 
+_log = logging.getLogger(__name__)
 TEXT_FIELDS = ("title", "body", "onto")
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search-agg")
 FIELD_WEIGHTS = {"title": 3.0, "body": 1.0, "onto": 1.5}
@@ -193,7 +195,19 @@ class TantivyEngine(SearchEngine):
 
     def _open_current(self) -> None:
         gen = self._read_current()
-        self._index = self._open_index(gen)
+        try:
+            self._index = self._open_index(gen)
+        except ValueError as exc:
+            if "schema does not match" not in str(exc):
+                raise
+            # Built by an older version (the fields changed): serve a fresh, empty generation until
+            # `biostation search reindex` fills it from the database; the old one stays until then.
+            gen = f"gen-{int(gen.split('-')[1]) + 1:06d}"
+            _log.warning("search index %s was built with other fields; serving an empty index at %s until "
+                         "`biostation search reindex` rebuilds it", self.root, gen)
+            shutil.rmtree(self.root / gen, ignore_errors=True)
+            self._index = self._open_index(gen)
+            self._write_current(gen)
         self._gen = gen
         self._current_stat = (self.root / "CURRENT").stat().st_mtime_ns
 
