@@ -4,9 +4,11 @@ from __future__ import annotations
 import hashlib
 import os
 
+import pytest
 from sqlalchemy import func, select
 
 from biostation.datasets.models import Blob
+from biostation.errors import StationError
 from biostation.storage import blob_key
 from tests.core.helpers import MiB, put_part, upload_bytes
 
@@ -173,3 +175,41 @@ def test_md5_is_computed_in_the_background(client, people, station, dataset):
     files = client.get(f"/api/datasets/{dataset}/files", headers=owner).json()["items"]
     assert files[0]["md5"] == hashlib.md5(data).hexdigest()
     assert result["file"] == files[0]["accession"]
+
+
+def test_idle_uploads_expire_but_active_ones_are_kept(client, people, station, dataset):
+    from datetime import timedelta
+
+    from biostation import clock
+    from biostation.audit.models import AuditEvent
+    from biostation.identity import SYSTEM
+
+    owner = people["owner"].headers
+    data = os.urandom(6 * MiB)
+    idle = _start(client, owner, dataset, "idle.bin", data)
+    put_part(client, owner, idle["id"], 1, data[:5 * MiB])
+    active = _start(client, owner, dataset, "active.bin", data)
+    staged = station.store.root / "uploads" / idle["id"]
+    assert staged.exists()
+    try:
+        clock.advance(timedelta(hours=station.config.upload_expiry_hours + 1))
+        # The depositor is still resuming this one: a part sent now keeps it open.
+        put_part(client, owner, active["id"], 1, data[:5 * MiB])
+        with station.uow() as uow:
+            assert station.uploads.expire_stale(uow, SYSTEM, dry_run=True) == [idle["id"]]
+        with pytest.raises(StationError) as refused, station.uow() as uow:
+            station.uploads.expire_stale(uow, people["owner"].identity)
+        assert refused.value.status == 403
+        with station.uow() as uow:
+            assert station.uploads.expire_stale(uow, SYSTEM) == [idle["id"]]
+    finally:
+        clock.reset()
+    assert not staged.exists()
+    r = client.put(f"/api/uploads/{idle['id']}/parts/2", content=data[5 * MiB:],
+                   headers={**owner, "X-Part-Sha256": hashlib.sha256(data[5 * MiB:]).hexdigest()})
+    assert r.status_code == 409 and r.json()["code"] == "upload_closed"
+    assert client.get(f"/api/uploads/{active['id']}", headers=owner).json()["parts_received"] == [1]
+    with station.uow() as uow:
+        decisions = sorted(uow.session.scalars(select(AuditEvent.decision)
+                                               .where(AuditEvent.action == "upload.expire")))
+    assert decisions == ["allow", "deny"]  # the expiry, and the researcher who was refused

@@ -26,12 +26,14 @@ orgs_app = typer.Typer(help="Organisations (ministries, institutes, data centres
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The append-only audit log.", no_args_is_help=True)
 config_app = typer.Typer(help="Settings.", no_args_is_help=True)
+uploads_app = typer.Typer(help="Unfinished chunked uploads.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(config_app, name="config")
+app.add_typer(uploads_app, name="uploads")
 
 console = Console(stderr=True)
 _state: dict[str, Any] = {}
@@ -270,6 +272,21 @@ def upload(path: Path = typer.Argument(..., help="File or folder to upload"),
             console.print(f"{remote}: {result['file']} sha256 {result['sha256']}")
     except UploadFailed as exc:
         fail(str(exc), 1)
+
+
+@uploads_app.command("expire")
+def uploads_expire(dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would be expired")) -> None:
+    """Close uploads idle for longer than upload_expiry_hours and free their staged bytes (run from cron)."""
+    from ..identity import SYSTEM
+    st = station()
+
+    def run() -> list[str]:
+        with st.uow() as uow:
+            return st.uploads.expire_stale(uow, SYSTEM, dry_run=dry_run)
+    ids = run_service(run)
+    verb = "would expire" if dry_run else "expired"
+    console.print(f"{verb} {len(ids)} upload(s) idle for more than {st.config.upload_expiry_hours} h"
+                  + (": " + ", ".join(ids) if ids else ""))
 
 
 # domain command groups ----------------------------------------------------------------------------------------

@@ -105,7 +105,7 @@ class Upload(Base):
     part_size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str | None] = mapped_column(String(64))
     md5: Mapped[str | None] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(20), default="open")  # open | completed | aborted
+    state: Mapped[str] = mapped_column(String(20), default="open")  # open | completed | aborted | expired
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=now)
     completed_at: Mapped[datetime | None]

@@ -16,6 +16,7 @@ import unicodedata
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -356,6 +357,34 @@ class UploadService:
                {"upload": upload.id, "path": upload.path})
         store = self.station.store
         uow.after_commit(lambda: store.discard(upload.id))
+
+    def expire_stale(self, uow: UnitOfWork, identity: Identity, dry_run: bool = False) -> list[str]:
+        """Close unfinished uploads idle for longer than ``upload_expiry_hours`` and free their staged bytes.
+
+        Idle means neither the upload nor any of its parts was touched since the cut-off, so an upload a
+        depositor is still resuming is never taken away. Run it from cron (`biostation uploads expire`)."""
+        require(self.station, identity, identity.has_role("operator"), "expire", "upload", "*")
+        cutoff = now() - timedelta(hours=self.station.config.upload_expiry_hours)
+        recent_part = (select(UploadPart.upload_id).where(UploadPart.upload_id == Upload.id,
+                                                          UploadPart.created_at >= cutoff).exists())
+        stale = list(uow.session.scalars(select(Upload).where(Upload.state == "open", Upload.created_at < cutoff,
+                                                              ~recent_part).order_by(Upload.created_at)))
+        if dry_run:
+            return [u.id for u in stale]
+        store = self.station.store
+        for upload in stale:
+            upload.state = "expired"
+            self._running.pop(upload.id, None)
+            record(uow, identity, "upload.expire", "dataset", accessions.make("dataset", upload.dataset_id),
+                   {"upload": upload.id, "path": upload.path, "created_at": upload.created_at.isoformat()})
+        ids = [u.id for u in stale]
+
+        def discard() -> None:
+            for upload_id in ids:
+                store.discard(upload_id)
+            store.sweep_temporary(self.station.config.upload_expiry_hours * 3600)
+        uow.after_commit(discard)
+        return ids
 
     def _whole_hashes(self, upload: Upload, total: int, need_md5: bool) -> tuple[str, str | None, bool]:
         """(sha256, md5, whether the staged bytes had to be read again)."""

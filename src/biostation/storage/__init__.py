@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Protocol
@@ -35,6 +36,7 @@ class ObjectStore(Protocol):
     def read_part(self, upload_id: str, number: int, offset: int, length: int) -> Iterator[bytes]: ...
     def assemble(self, upload_id: str, part_count: int, key: str, size: int, sync: bool) -> None: ...
     def discard(self, upload_id: str) -> None: ...
+    def sweep_temporary(self, older_than_seconds: float) -> int: ...
     def sync(self, key: str) -> None: ...
 
 
@@ -126,6 +128,18 @@ class LocalStore:
                 os.fsync(fh.fileno())
         os.replace(path, target)
 
+    def sweep_temporary(self, older_than_seconds: float) -> int:
+        """Remove temporary files a crash left behind (a write in progress never becomes visible)."""
+        cutoff, removed = time.time() - older_than_seconds, 0
+        for path in self._tmp.iterdir():
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
     def discard(self, upload_id: str) -> None:
         self.delete_prefix(f"uploads/{upload_id}")
 
@@ -201,6 +215,10 @@ class S3Store:
 
     def assemble(self, upload_id: str, part_count: int, key: str, size: int, sync: bool) -> None:
         self.compose(key, [staging_key(upload_id, n) for n in range(1, part_count + 1)])
+
+    def sweep_temporary(self, older_than_seconds: float) -> int:
+        """Nothing to sweep: S3 stages nothing outside the upload's own prefix."""
+        return 0
 
     def discard(self, upload_id: str) -> None:
         self.delete_prefix(f"uploads/{upload_id}")
