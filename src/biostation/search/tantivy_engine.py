@@ -11,6 +11,7 @@ The access filter is a required clause of every query, aggregation and suggestio
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import logging
@@ -19,7 +20,7 @@ import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import tantivy
 from tantivy import FieldType, Occur, Query
@@ -351,24 +352,34 @@ class TantivyEngine(SearchEngine):
         required, excluded = self._access(p)
         return self._combine(None, required, excluded)
 
-    def _text_term(self, lang: str, fields: tuple[str, ...], term: str, fuzzy: int, boosted: bool) -> Query:
+    @staticmethod
+    def _within(q: Query, inside: list[tuple[Any, Query]] | None) -> Query:
+        """A leaf restricted to a sample: the sample's short posting list leads each leaf's intersection,
+        so a union of leaves (fields, languages) never has to be sought through record by record."""
+        return Query.boolean_query([(Occur.Must, q)] + inside) if inside else q
+
+    def _text_term(self, lang: str, fields: tuple[str, ...], term: str, fuzzy: int, boosted: bool,
+                   inside: list[tuple[Any, Query]] | None = None) -> Query:
         subs = []
         for f in fields:
             if fuzzy:
                 q = Query.fuzzy_term_query(self.schema, f"{f}_{lang}", term, distance=fuzzy)
             else:
                 q = self._term(f"{f}_{lang}", term)
+            q = self._within(q, inside)
             subs.append(Query.boost_query(q, FIELD_WEIGHTS[f]) if boosted else q)
         return subs[0] if len(subs) == 1 else Query.disjunction_max_query(subs, 0.1)
 
-    def _phrase(self, lang: str, fields: tuple[str, ...], words: list[str], boosted: bool) -> Query:
+    def _phrase(self, lang: str, fields: tuple[str, ...], words: list[str], boosted: bool,
+                inside: list[tuple[Any, Query]] | None = None) -> Query:
         subs = []
         for f in fields:
-            q = Query.phrase_query(self.schema, f"{f}_{lang}", words)
+            q = self._within(Query.phrase_query(self.schema, f"{f}_{lang}", words), inside)
             subs.append(Query.boost_query(q, FIELD_WEIGHTS[f]) if boosted else q)
         return subs[0] if len(subs) == 1 else Query.disjunction_max_query(subs, 0.1)
 
-    def _clause(self, c, fuzzy: bool, searcher: tantivy.Searcher | None = None) -> Query | None:
+    def _clause(self, c, fuzzy: bool, searcher: tantivy.Searcher | None = None,
+                inside: list[tuple[Any, Query]] | None = None) -> Query | None:
         """The clause as (English alternative) OR (Korean alternative), each over the text fields.
 
         With a searcher, fields in which a term occurs in no record are left out (and an alternative
@@ -396,14 +407,14 @@ class TantivyEngine(SearchEngine):
                 if not live:
                     pruned = True
                     continue
-                alts.append(self._phrase(lang, live, terms, boosted))
+                alts.append(self._phrase(lang, live, terms, boosted, inside))
             else:
                 dist = fuzzy_distance(c.text) if (fuzzy and lang == "en" and c.kind == "word") else 0
                 per_term = [(t, fields if dist else present(lang, t)) for t in terms]
                 if any(not live for _, live in per_term):
                     pruned = True
                     continue
-                alts.append(_and([self._text_term(lang, live, t, dist, boosted) for t, live in per_term]))
+                alts.append(_and([self._text_term(lang, live, t, dist, boosted, inside) for t, live in per_term]))
         if not alts and pruned:
             return Query.empty_query()
         return _or(alts)
@@ -417,13 +428,14 @@ class TantivyEngine(SearchEngine):
             subs = [self._term(field, k) for k in c.keys()]
         return _or(subs)
 
-    def _base(self, p: Plan, fuzzy: bool,
-              searcher: tantivy.Searcher | None = None) -> tuple[Query | None, list[Query], list[Query]]:
-        """(scored text query, required constraint queries, excluded queries)."""
+    def _base(self, p: Plan, fuzzy: bool, searcher: tantivy.Searcher | None = None,
+              inside: list[tuple[Any, Query]] | None = None) -> tuple[Query | None, list[Query], list[Query]]:
+        """(scored text query, required constraint queries, excluded queries); `inside`: clauses (a sample)
+        added to every leaf of the positive text clauses."""
         must: list[Query] = []
         must_not: list[Query] = []
         for c in p.text:
-            q = self._clause(c, fuzzy, searcher)
+            q = self._clause(c, fuzzy, searcher, None if c.negate else inside)
             if q is None:
                 continue
             (must_not if c.negate else must).append(q)
@@ -465,11 +477,17 @@ class TantivyEngine(SearchEngine):
     def _run(self, searcher: tantivy.Searcher, p: Plan, access: tuple[list[Query], list[Query]],
              fuzzy: bool) -> SearchResult:
         q = p.query
-        text, required, must_not = self._base(p, fuzzy, searcher)
         filters = {name: Query.const_score_query(self._constraint(c), 0.0) for name, c in p.filters.items()}
-        required = access[0] + required
-        must_not = access[1] + must_not
-        full = self._combine(text, required + list(filters.values()), must_not)
+        scored = any(not c.negate for c in p.text)
+
+        def build(skip: str | None = None, level: int = 0, exclude: int = 0) -> Query:
+            """The query, less the filter of facet `skip`, restricted to sample level `level` (0: all) and
+            outside level `exclude` (0: none). The sample goes into every text leaf as well as the top."""
+            sample = [(Occur.Must, Query.const_score_query(self._term("sample", level), 0.0))] if level else []
+            outside = [(Occur.MustNot, self._term("sample", exclude))] if exclude else []
+            text, required, must_not = self._base(p, fuzzy, searcher, (sample + outside) if level else None)
+            return self._combine(text, access[0] + required + [f for k, f in filters.items() if k != skip]
+                                 + [c for _, c in sample], access[1] + must_not + [c for _, c in outside])
 
         # Counts: one aggregation for the total and the facets without an active filter, one per facet with
         # a filter (its own filter left out, so its other values stay visible); each counted exactly or,
@@ -481,13 +499,12 @@ class TantivyEngine(SearchEngine):
         jobs = {}
         for name in q.facets:
             if name in p.filters:
-                others = [f for k, f in filters.items() if k != name]
-                jobs[name] = _POOL.submit(self._counts, searcher, self._combine(text, required + others, must_not),
+                jobs[name] = _POOL.submit(self._counts, searcher, functools.partial(build, name),
                                           {name: {"terms": {"field": name, "size": q.facet_size}},
                                            "_n": main_aggs["_n"]})
-        pilot = self._pilot(searcher, full, main_aggs)
-        jobs["_main"] = _POOL.submit(self._counts, searcher, full, main_aggs, pilot)
-        hits, next_cursor, page_sampled = self._page(searcher, p, full, text is not None, self._page_level(searcher, pilot))
+        pilot = self._pilot(searcher, build, main_aggs)
+        jobs["_main"] = _POOL.submit(self._counts, searcher, build, main_aggs, pilot)
+        hits, next_cursor, page_sampled = self._page(searcher, p, build, scored, self._page_level(searcher, pilot))
         raw, total, approximate = jobs["_main"].result()
         approximate = approximate or page_sampled
         if next_cursor is not None and total <= 0:
@@ -503,7 +520,7 @@ class TantivyEngine(SearchEngine):
                                                for b in sub[name]["buckets"]))
         return SearchResult(hits, facets, total, next_cursor, approximate=approximate)
 
-    def _pilot(self, searcher: tantivy.Searcher, query: Query,
+    def _pilot(self, searcher: tantivy.Searcher, build: Callable[..., Query],
                aggs: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
         """(level, aggregation over that sample level) sizing a result set that may be large; None when
         counting exactly is cheap anyway (a small index) or switched off. Costs about pilot_size posting
@@ -512,7 +529,7 @@ class TantivyEngine(SearchEngine):
         if self.approx_threshold is None or num_docs <= self.approx_threshold:
             return None
         level = min(SAMPLE_LEVELS, max(1, (num_docs // self.pilot_size).bit_length() - 1))
-        return level, searcher.aggregate(self._sampled(query, level), aggs)
+        return level, searcher.aggregate(build(level=level), aggs)
 
     def _page_level(self, searcher: tantivy.Searcher, pilot: tuple[int, dict[str, Any]] | None) -> int:
         """The sample level the first relevance pages rank (0: all matches, exactly)."""
@@ -532,7 +549,7 @@ class TantivyEngine(SearchEngine):
         cost = max(1, ((num_docs - 1) // self.sample_budget).bit_length())
         return min(pilot, max(quality, cost))
 
-    def _counts(self, searcher: tantivy.Searcher, query: Query, aggs: dict[str, Any],
+    def _counts(self, searcher: tantivy.Searcher, build: Callable[..., Query], aggs: dict[str, Any],
                 pilot: tuple[int, dict[str, Any]] | None = None) -> tuple[dict[str, Any], int, bool]:
         """(aggregation result, number of matches, approximate?) for `query`; `aggs` holds "_n", a
         value_count of a field every record has.
@@ -542,42 +559,27 @@ class TantivyEngine(SearchEngine):
         required clause of the query (so the intersection skips the other records, and the access rule
         still applies), and every count is scaled by the level's 2**j. A first count on a small level
         (_pilot) sizes the result set."""
-        pilot = pilot or self._pilot(searcher, query, aggs)
+        pilot = pilot or self._pilot(searcher, build, aggs)
         if pilot is None:
-            return self._exact(searcher, query, aggs)
+            return self._exact(searcher, build(), aggs)
         level, raw = pilot
         seen = self._n(raw)
         if seen >= self.sample_target:
             return self._scaled(raw, level), seen << level, True
         estimate = seen << level
         if estimate <= self.approx_threshold:
-            return self._exact(searcher, query, aggs)
+            return self._exact(searcher, build(), aggs)
         level = self._level(searcher, estimate, self.sample_target, level)
-        raw = searcher.aggregate(self._sampled(query, level), aggs)
+        raw = searcher.aggregate(build(level=level), aggs)
         seen = self._n(raw)
         if (seen << level) <= self.approx_threshold:  # the first count overestimated: count exactly after all
-            return self._exact(searcher, query, aggs)
+            return self._exact(searcher, build(), aggs)
         return self._scaled(raw, level), seen << level, True
 
     def _exact(self, searcher: tantivy.Searcher, query: Query,
                aggs: dict[str, Any]) -> tuple[dict[str, Any], int, bool]:
         raw = searcher.aggregate(query, aggs)
         return raw, self._n(raw), False
-
-    def _sampled(self, query: Query, level: int) -> Query:
-        return Query.boolean_query([(Occur.Must, query), (Occur.Must, self._term("sample", level))])
-
-    def _stratum(self, query: Query, top: int, k: int) -> Query:
-        """Records of sample level k but not k+1 (all of level `top` for k == top): levels nest, so the
-        strata top, top-1, ..., 0 split the result set into disjoint parts that together hold all of it."""
-        if top == 0:
-            return query
-        clauses = [(Occur.Must, query)]
-        if k > 0:
-            clauses.append((Occur.Must, self._term("sample", k)))
-        if k < top:
-            clauses.append((Occur.MustNot, self._term("sample", k + 1)))
-        return Query.boolean_query(clauses)
 
     @staticmethod
     def _n(raw: dict[str, Any]) -> int:
@@ -595,15 +597,16 @@ class TantivyEngine(SearchEngine):
     def _bucket_key(key: Any) -> str:
         return str(int(key)) if isinstance(key, float) and key.is_integer() else str(key)
 
-    def _page(self, searcher: tantivy.Searcher, p: Plan, full: Query, scored: bool,
+    def _page(self, searcher: tantivy.Searcher, p: Plan, build: Callable[..., Query], scored: bool,
               level: int = 0) -> tuple[list[Hit], str | None, bool]:
         """One page of hits, the next cursor, and whether the page ranks a sample (see below).
 
         Relevance order costs a scoring pass over every match (tantivy prunes only pure term unions, and
         the quality weight turns that off too). Over a very large result set (level > 0) the walk goes
-        through the strata of _stratum instead: the best of a sample of the matches first, then the rest,
-        stratum by stratum, so every record still comes exactly once and the first pages cost a pass over
-        the sample only. The cursor carries the stratum."""
+        through strata instead: the records of sample level `top`, then of level k but not k+1 for
+        k = top-1, ..., 0 (levels nest, so the strata are disjoint and together hold every match); the best
+        of a sample of the matches come first, every record still comes exactly once, and the first pages
+        cost a pass over the sample only. The cursor carries the stratum."""
         q = p.query
         key = decode_cursor(q)
         limit = q.limit
@@ -619,7 +622,8 @@ class TantivyEngine(SearchEngine):
                 top, k = (key[3], key[4]) if len(key) >= 5 else (0, 0)
             hits: list[Hit] = []
             while True:
-                res = searcher.search(self._stratum(full, top, k), limit - len(hits) + len(last_ids) + 1,
+                stratum = build(level=k, exclude=k + 1 if k < top else 0) if top else build()
+                res = searcher.search(stratum, limit - len(hits) + len(last_ids) + 1,
                                       count=False, offset=offset, weight_by_field="qboost")
                 seen = set(last_ids)
                 raw_hits = res.hits
@@ -644,7 +648,7 @@ class TantivyEngine(SearchEngine):
                     return hits, encode_cursor(q, [0, None, [], top, k]), True
         field, order = {"relevance": ("rank_key", tantivy.Order.Desc), "date": ("date_key", tantivy.Order.Desc),
                         "date_asc": ("date_key", tantivy.Order.Asc)}[q.sort]
-        query = full
+        full = query = build()
         if key is not None:
             desc = order == tantivy.Order.Desc
             if desc:
