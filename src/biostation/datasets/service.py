@@ -94,7 +94,8 @@ class DatasetService:
             project = self.station.projects.get(uow, identity, project_acc)
             self.station.projects.require_deposit(uow, identity, project)
         data = parse(DatasetIn, data)
-        self._check_form_fields(data.research_field, data.data_types, data.extra or {})
+        if data.extra:  # a draft may leave form fields empty; only given values can be malformed
+            self._check_form_fields(data.research_field, data.data_types, data.extra)
         at = now()
         dataset, version = _insert_new(
             uow.session,
