@@ -291,7 +291,9 @@ def test_bulk_samples_with_errors_then_fixed(page: Any, tmp_path: Path) -> None:
     assert page.locator("#sheet-errors").count() == 0
 
 
-def test_request_access_and_approve_as_committee_member(page: Any, live: Any) -> None:
+def test_request_access_and_approve_as_committee_member(page: Any, live: Any, tmp_path: Path) -> None:
+    """Request access; the committee first asks for changes, the requester answers with an ethics document,
+    then the committee approves, and the grant shows its end date with a Renew button."""
     acc = live.controlled
     sign_in(page, "seojun")
     page.goto(f"/datasets/{acc}")
@@ -312,14 +314,58 @@ def test_request_access_and_approve_as_committee_member(page: Any, live: Any) ->
     page.click("nav >> text=심사 대기열")
     card = page.locator(".card.request", has_text="Heat tolerance loci in Korean rice")
     assert "이용 조건에 맞음" in card.locator(".verdict").inner_text()
+    req = card.get_attribute("id").split("-")[1]
     assert_accessible(page, "committee review queue")
     screenshot(page, "committee-queue")
-    page.locator("form.vote").first.locator("button[value=approve]").click()
+    # asking for changes needs a message: the error appears beside the box, tied to it
+    page.locator(f"form[action='/committee/{req}/vote'] button[value=changes]").click()
+    page.wait_for_selector(f"#err-comment-{req} span")
+    assert "요청자가 무엇을 고쳐야" in page.locator(f"#err-comment-{req}").inner_text()
+    assert f"err-comment-{req}" in page.locator(f"#comment-{req}").get_attribute("aria-describedby")
+    assert_accessible(page, "committee review queue, message missing")
+    page.fill(f"#comment-{req}", "Please attach the IRB approval of the field trials.")
+    page.locator(f"form[action='/committee/{req}/vote'] button[value=changes]").click()
+    page.wait_for_selector("text=요청자에게 돌려보냈습니다")
+    sign_out(page)
+    # the requester reads the message and answers with the ethics approval
+    sign_in(page, "seojun")
+    page.goto("/my/requests")
+    assert "Please attach the IRB approval" in page.locator(f"#request-{req} .changes-message").inner_text()
+    page.click(f"a.button[href='/my/requests/{req}']")
+    page.wait_for_selector("#changes-message")
+    assert "IRB approval of the field trials" in page.locator("#changes-message").inner_text()
+    assert_accessible(page, "request page, changes asked")
+    screenshot(page, "request-changes")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_accessible(page, "request page on a phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    irb = tmp_path / "irb-approval.pdf"
+    irb.write_bytes(b"%PDF-1.4\n% IRB approval NAAS-2025-031\n%%EOF\n")
+    page.fill("#f-purpose_text", "We will map heat-tolerance loci and validate them in field trials in Suwon "
+                                 "(IRB NAAS-2025-031).")
+    page.set_input_files("#f-ethics", str(irb))
+    page.click("#changes-form button[value=resubmit]")
+    page.wait_for_selector("text=위원회에 다시 보냈습니다")
+    assert "심사 대기" in page.locator(".req-state").first.inner_text()
+    assert "irb-approval.pdf" in page.locator("#documents").inner_text()
+    assert "IRB approval of the field trials" in page.locator("#history").inner_text()
+    assert_accessible(page, "request page, sent again")
+    sign_out(page)
+    # the committee sees the resubmission with its document, and approves
+    sign_in(page, "dac")
+    page.goto("/committee")
+    card = page.locator(f"#request-{req}")
+    assert "irb-approval.pdf" in card.locator(".documents").inner_text() and "2차" in card.inner_text()
+    page.locator(f"form[action='/committee/{req}/vote'] button[value=approve]").click()
     page.wait_for_selector("text=투표를 기록했습니다")
     sign_out(page)
     sign_in(page, "seojun")
     page.goto("/my/requests")
-    assert "승인됨" in page.locator(".req-state").first.inner_text()
+    assert "승인됨" in page.locator(f"#request-{req} .req-state").inner_text()
+    grant = page.locator(".card.grant", has_text=acc)
+    assert grant.locator(".expiry time").inner_text().strip() and grant.locator("form.renew button").count() == 1
+    assert_accessible(page, "my requests with a grant")
     page.goto(f"/datasets/{acc}")
     assert page.locator("ul.tree a", has_text="genotypes.tsv").count() == 1
 
