@@ -174,3 +174,15 @@ def test_only_the_committee_asks_for_changes(web: WebClient, station: Any, clien
             uow.session, action="access_request.ask_for_changes_to", target=str(req))]
     owner, other = people_identity(station, "owner"), people_identity(station, "other")
     assert (owner.user_id, "deny") in denied and (other.user_id, "deny") in denied
+
+
+def test_a_request_under_review_cannot_be_changed(web: WebClient, station: Any, client: Any, people: dict,
+                                                  dataset: str) -> None:
+    controlled_dataset(station, client, people, dataset)
+    req = make_request(web, dataset)
+    r = web.get(f"/my/requests/{req}")
+    assert r.status_code == 200 and 'id="changes-form"' not in r.text and "Rice heat genes" in r.text
+    r = web.post(f"/my/requests/{req}", {**FORM, "purpose_text": PURPOSE + " More.", "action": "resubmit"},
+                 token_from=f"/my/requests/{req}")
+    assert r.status_code == 409 and 'class="flash error" role="alert"' in r.text
+    assert state_of(station, req).purpose_text == PURPOSE

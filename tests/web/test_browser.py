@@ -323,6 +323,9 @@ def test_request_access_and_approve_as_committee_member(page: Any, live: Any, tm
     assert "요청자가 무엇을 고쳐야" in page.locator(f"#err-comment-{req}").inner_text()
     assert f"err-comment-{req}" in page.locator(f"#comment-{req}").get_attribute("aria-describedby")
     assert_accessible(page, "committee review queue, message missing")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.fill(f"#comment-{req}", "Please attach the IRB approval of the field trials.")
     page.locator(f"form[action='/committee/{req}/vote'] button[value=changes]").click()
     page.wait_for_selector("text=요청자에게 돌려보냈습니다")
@@ -366,6 +369,9 @@ def test_request_access_and_approve_as_committee_member(page: Any, live: Any, tm
     grant = page.locator(".card.grant", has_text=acc)
     assert grant.locator(".expiry time").inner_text().strip() and grant.locator("form.renew button").count() == 1
     assert_accessible(page, "my requests with a grant")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"/datasets/{acc}")
     assert page.locator("ul.tree a", has_text="genotypes.tsv").count() == 1
 
