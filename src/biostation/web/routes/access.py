@@ -146,7 +146,8 @@ def _duo_code(term: str) -> str:
 def _request_values(r: Any) -> tuple[dict[str, Any], list[str]]:
     """A request's stored purpose as the request form's inputs, to change it."""
     p = r.purpose or {}
-    values = {"use": _duo_code(p.get("use", "")), "diseases": ", ".join(p.get("diseases") or []), "country": p.get("country") or "",
+    values = {"use": _duo_code(p.get("use", "")), "diseases": ", ".join(p.get("diseases") or []),
+              "country": p.get("country") or "",
               "purpose_text": r.purpose_text, "institution": r.institution, "project_title": r.project_title,
               "project_reference": r.project_reference,
               "requested_days": str(r.requested_days) if r.requested_days else "",
