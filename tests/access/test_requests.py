@@ -197,3 +197,28 @@ def test_revoked_grant_stops_a_download_in_progress(station, people, project, cl
     # The revocation is audited with its reason; the dataset's grants list shows it.
     grants = client.get(f"/api/access/datasets/{acc}/grants", headers=people["owner"].headers).json()["items"]
     assert grants[0]["state"] == "revoked" and grants[0]["revoke_reason"].startswith("Data shared")
+
+
+def test_renewal_with_a_new_ethics_document_keeps_the_first_one(station, people, project, client):
+    acc, _, _ = _controlled(station, people, project, client, data_use={"permission": "GRU"}, quorum=1)
+    other, member = people["other"].headers, people["member"].headers
+    rid = client.post("/api/access/requests", headers=other, json={
+        "dataset": acc, "purpose": {"use": "GRU"}, "purpose_text": TEXT, "institution": "KRIBB",
+        "project_title": "Variant calling benchmark"}).json()["id"]
+    r = client.put(f"/api/access/requests/{rid}/ethics?filename=irb-2024.pdf", headers=other, content=b"%PDF-1 first")
+    assert r.status_code == 200, r.text
+    assert client.post(f"/api/access/requests/{rid}/submit", headers=other).status_code == 200
+    client.post(f"/api/access/requests/{rid}/votes", headers=member, json={"vote": "approve"})
+    gid = client.get("/api/access/grants", headers=other).json()["items"][0]["id"]
+
+    # The renewal starts with the same document; the committee asks for this year's approval.
+    renewal = client.post(f"/api/access/grants/{gid}/renew", headers=other).json()["id"]
+    r = client.post(f"/api/access/requests/{renewal}/changes", headers=member,
+                    json={"message": "Please attach this year's IRB approval."})
+    assert r.status_code == 200 and r.json()["state"] == "changes_requested", r.text
+    r = client.put(f"/api/access/requests/{renewal}/ethics?filename=irb-2025.pdf", headers=other,
+                   content=b"%PDF-1 second")
+    assert r.status_code == 200, r.text
+    assert client.get(f"/api/access/requests/{renewal}/ethics", headers=other).content == b"%PDF-1 second"
+    # The document the first decision was based on is still there.
+    assert client.get(f"/api/access/requests/{rid}/ethics", headers=member).content == b"%PDF-1 first"

@@ -774,7 +774,11 @@ class AccessService:
                                                 "Send the file's bytes as the request body.")])
         old = req.ethics_key
         req.ethics_key, req.ethics_filename, req.ethics_sha256, req.ethics_size = key, name, sha.hexdigest(), size
-        if old:
+        # A renewal starts with its grant's request's document: free the old bytes only when no other request
+        # still points at them.
+        shared = old and uow.session.scalar(select(func.count()).select_from(AccessRequest).where(
+            AccessRequest.ethics_key == old, AccessRequest.id != req.id))
+        if old and not shared:
             uow.after_commit(lambda: store.delete(old))
         self._rematch(uow, req)
         record(uow, identity, "access.ethics_attach", "access_request", str(req.id),
