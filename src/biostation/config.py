@@ -83,8 +83,9 @@ SETTINGS: list[Setting] = [
     Setting("datacite_password", str, "", "DataCite repository password.", secret=True),
     Setting("oai_page_size", int, 500, "Records per OAI-PMH ListRecords/ListIdentifiers page."),
     Setting("stats_cache_seconds", int, 600,
-            "How long the statistics of a period (GET /api/stats, operator dashboard) are reused before they are "
-            "computed again (they scan every dataset: tens of seconds at millions); 0 computes them every time."),
+            "How long the statistics of a period (GET /api/stats, operator dashboard) are reused before a background "
+            "job computes them again (they scan every dataset: tens of seconds at millions; the stored report is "
+            "shown meanwhile); 0 computes them on every request."),
 ]
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -294,5 +294,14 @@ def test_a_computed_period_is_reused_for_a_while(station: Any, client: Any, peop
     assert _stats(client, people)["utilisation"]["downloaded"] == 1  # the fresh one replaced the stored one
     other_period = _stats(client, people, **{"from": "2024-01", "to": "2024-02"})
     assert other_period["period"]["start"] == "2024-01"  # each period is computed and kept on its own
+    stored = _stats(client, people)
     clock.advance(timedelta(seconds=601))
-    assert _stats(client, people)["generated_at"] != first["generated_at"]
+    # Stale: the page is answered at once with the stored report, and one recomputation is queued.
+    assert _stats(client, people) == stored and _stats(client, people) == stored
+    from biostation.jobs.models import Job
+    with station.uow() as uow:
+        queued = uow.session.scalars(select(Job).where(Job.kind == "stats.refresh", Job.state == "queued")).all()
+        assert len(queued) == 1 and queued[0].payload["start"] == stored["period"]["start"]
+    station.jobs.run_until_idle()
+    renewed = _stats(client, people)
+    assert renewed["generated_at"] > stored["generated_at"] and renewed["utilisation"]["downloaded"] == 1

@@ -12,7 +12,7 @@ import threading
 import traceback
 from typing import Any, Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..clock import now
 from .models import Job
@@ -64,6 +64,15 @@ class JobRunner:
             uow.after_commit(lambda: self._send(job_id))
         else:
             uow.after_commit(self._wake.set)
+
+    def enqueue_once(self, uow: Any, kind: str, payload: dict, ref: str) -> bool:
+        """``enqueue`` unless a job with this ref is already waiting or running; True if one was queued."""
+        waiting = uow.session.scalar(select(func.count()).select_from(Job).where(
+            Job.ref == ref, Job.kind == kind, Job.state.in_(("queued", "running"))))
+        if waiting:
+            return False
+        self.enqueue(uow, kind, payload, ref)
+        return True
 
     def _send(self, job_id: int) -> None:
         from .broker import run_job

@@ -220,14 +220,34 @@ class StatsService:
         ttl = int(self.station.config.stats_cache_seconds)
         if ttl > 0 and not fresh:
             cached = uow.session.get(StatsReport, key)
-            if cached is not None and cached.computed_at > now() - timedelta(seconds=ttl):
+            if cached is not None:
+                if cached.computed_at <= now() - timedelta(seconds=ttl):
+                    # Stale: answer with it now and recompute in the background, so no page waits for the
+                    # full GROUP BYs (tens of seconds at millions of datasets) once a period has been computed.
+                    self._refresh_later(uow, period, key)
                 return StatsOut.model_validate(cached.body)
         out = self._compute(uow, period)
         if ttl > 0:
-            values = {"period": key, "body": out.model_dump(mode="json"), "computed_at": out.generated_at}
-            _upsert(uow, StatsReport, values, ["period"], {k: (lambda ex, k=k: getattr(ex, k))
-                                                            for k in ("body", "computed_at")})
+            self._keep(uow, key, out)
         return out
+
+    def _keep(self, uow: UnitOfWork, key: str, out: StatsOut) -> None:
+        values = {"period": key, "body": out.model_dump(mode="json"), "computed_at": out.generated_at}
+        _upsert(uow, StatsReport, values, ["period"], {k: (lambda ex, k=k: getattr(ex, k))
+                                                        for k in ("body", "computed_at")})
+
+    def _refresh_later(self, uow: UnitOfWork, period: Period, key: str) -> None:
+        self.station.jobs.enqueue_once(uow, "stats.refresh", {"start": period.start, "end": period.end},
+                                       ref=f"stats:{key}")
+
+    def refresh(self, start: str, end: str) -> dict[str, Any]:
+        """Recompute one period's report and keep it (the background half of ``report``)."""
+        period = resolve_period(start, end)
+        key = f"{period.start}..{period.end}"
+        with self.station.uow() as uow:
+            out = self._compute(uow, period)
+            self._keep(uow, key, out)
+        return {"period": key, "computed_at": out.generated_at.isoformat()}
 
     def _compute(self, uow: UnitOfWork, period: Period) -> StatsOut:
         """Seven queries: two counts, then one GROUP BY each for publications and utilisation (month x ministry
