@@ -1,8 +1,7 @@
 """REST routes of the access domain (/api/access/...) and the reviewer-link routes (/api/review/...)."""
 from __future__ import annotations
 
-import base64
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -10,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from ..api.deps import Caller, SignedIn, StationDep
-from ..datasets.api import _byte_range
+from ..datasets.api import file_response
 from ..datasets.schemas import DatasetOut
 from ..errors import StationError
 from ..identity import Identity
@@ -359,37 +358,11 @@ def _header_token(token: str | None) -> str:
     return token
 
 
-def guarded_download(station: Any, identity: Identity, accession: str, range_header: str | None) -> Response:
-    """A file download that re-decides access while it streams (a revoked grant stops it)."""
-    with station.uow() as uow:
-        handle = station.datasets.open_file(uow, identity, accession)
-        try:
-            window = _byte_range(range_header, handle.size)
-        except StationError as exc:
-            if exc.status == 416:
-                return Response(status_code=416, headers={"Content-Range": f"bytes */{handle.size}"})
-            raise
-        start, end = window or (0, handle.size)
-        station.stats.record_download(uow, handle.dataset, start, end - start)  # counted as on /api/files
-    headers = {"Accept-Ranges": "bytes", "ETag": f'"{handle.sha256}"', "Content-Length": str(end - start),
-               "Content-Disposition": f"attachment; filename*=UTF-8''{quote(handle.path.rsplit('/', 1)[-1])}",
-               "Repr-Digest": f"sha-256=:{base64.b64encode(bytes.fromhex(handle.sha256)).decode()}:"}
-    if window:
-        headers["Content-Range"] = f"bytes {start}-{end - 1}/{handle.size}"
-
-    def body() -> Iterator[bytes]:
-        yield from station.access.guard_stream(identity, accession, station.store.read(handle.key, start, end),
-                                               station.access.stream_check_seconds)
-
-    return StreamingResponse(body(), status_code=206 if window else 200, headers=headers,
-                             media_type="application/octet-stream")
-
-
 @router.get("/access/files/{accession}/content", tags=["access"])
 def download_guarded(accession: str, station: StationDep, caller: Caller, range: str | None = Header(None)
                      ) -> Response:
-    """Same as /api/files/{accession}/content, but access is re-checked while the bytes stream."""
-    return guarded_download(station, caller, accession, range)
+    """The same as /api/files/{accession}/content (access is re-decided while the bytes stream on both)."""
+    return file_response(station, caller, accession, range)
 
 
 @router.get("/review/dataset", response_model=DatasetOut)
@@ -408,7 +381,7 @@ def review_files_header(station: StationDep, x_reviewer_token: str | None = Head
 def review_download_header(accession: str, station: StationDep, x_reviewer_token: str | None = Header(None),
                            range: str | None = Header(None)) -> Response:
     reviewer = station.access.reviewer_identity(_header_token(x_reviewer_token))
-    return guarded_download(station, reviewer, accession, range)
+    return file_response(station, reviewer, accession, range)
 
 
 @router.get("/review/{token}", response_model=DatasetOut)
@@ -425,4 +398,4 @@ def review_files(token: str, station: StationDep, cursor: str | None = None,
 
 @router.get("/review/{token}/files/{accession}/content")
 def review_download(token: str, accession: str, station: StationDep, range: str | None = Header(None)) -> Response:
-    return guarded_download(station, station.access.reviewer_identity(token), accession, range)
+    return file_response(station, station.access.reviewer_identity(token), accession, range)

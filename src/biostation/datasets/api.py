@@ -3,7 +3,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Iterator
+from typing import Any, Iterator
 from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from ..api.deps import Caller, SignedIn, StationDep
 from ..errors import StationError
+from ..identity import Identity
 from .schemas import DatasetFields, DatasetIn, DatasetOut, FileOut
 from .uploads import UploadOut, UploadStart
 
@@ -180,10 +181,16 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
 
 @router.get("/files/{accession}/content")
 def download(accession: str, station: StationDep, caller: Caller, range: str | None = Header(None)) -> Response:
+    return file_response(station, caller, accession, range)
+
+
+def file_response(station: Any, identity: Identity, accession: str, range_header: str | None) -> Response:
+    """A file's bytes (whole or one Range) for every route that serves files; access is decided again while
+    the bytes flow, so a grant revoked mid-download stops the transfer."""
     with station.uow() as uow:
-        handle = station.datasets.open_file(uow, caller, accession)
+        handle = station.datasets.open_file(uow, identity, accession)
         try:
-            window = _byte_range(range, handle.size)
+            window = _byte_range(range_header, handle.size)
         except StationError as exc:
             if exc.status == 416:
                 return Response(status_code=416, headers={"Content-Range": f"bytes */{handle.size}"})
@@ -200,8 +207,7 @@ def download(accession: str, station: StationDep, caller: Caller, range: str | N
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{handle.size}"
 
     def body() -> Iterator[bytes]:
-        # Access is decided again while the bytes flow: a grant revoked mid-download stops the transfer.
-        yield from station.access.guard_stream(caller, accession, station.store.read(handle.key, start, end),
+        yield from station.access.guard_stream(identity, accession, station.store.read(handle.key, start, end),
                                                station.access.stream_check_seconds)
 
     return StreamingResponse(body(), status_code=206 if window else 200, headers=headers,
