@@ -1,6 +1,8 @@
 """Deposit through the REST API: projects, datasets, versions, errors as problem details."""
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import DATASET, PROJECT
 
 
@@ -135,3 +137,55 @@ def test_form_fields_in_extra_are_checked(client, people, project):
     r = client.patch(f"/api/datasets/{acc}", json={"extra": {"embargo_until": "someday"}},
                      headers=people["owner"].headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "extra.embargo_until"
+
+
+def test_who_may_deposit_into_a_project(client, people, station, project):
+    """The insert carries the deposit rule; the refusals still come as 403/404 problem details, before any
+    complaint about the input, and are audited."""
+    from biostation.audit.models import AuditEvent
+    from sqlalchemy import select
+
+    body = {"project": project, **DATASET}
+    with station.uow() as uow:  # the owner adds a colleague as a depositor
+        station.projects.add_member(uow, people["owner"].identity, project, "other")
+    for who in ("owner", "other", "curator", "admin"):
+        r = client.post("/api/datasets", json=body, headers=people[who].headers)
+        assert r.status_code == 201, (who, r.text)
+    with station.uow() as uow:  # a stranger: a researcher who is not in the project
+        station.accounts.create_user(uow, people["admin"].identity, username="stranger", email="s@example.kr",
+                                     display_name="Stranger", roles=["researcher"])
+        _, token = station.accounts.create_token(uow, people["admin"].identity, "stranger")
+    stranger = {"Authorization": f"Bearer {token}"}
+    r = client.post("/api/datasets", json=body, headers=stranger)
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+    from biostation.accounts.service import identity_for
+    from biostation.errors import PermissionDenied
+    with pytest.raises(PermissionDenied), station.uow() as uow:  # the refusal comes before the input's errors
+        station.datasets.create(uow, identity_for(station.accounts.get_user(uow, "stranger")),
+                                {**body, "title_en": ""})
+    assert client.post("/api/datasets", json=body).status_code == 401
+    missing = station.projects.accession(type("P", (), {"id": 999_999})())
+    r = client.post("/api/datasets", json={**body, "project": missing}, headers=people["owner"].headers)
+    assert r.status_code == 404
+    with station.uow() as uow:
+        denials = uow.session.scalars(select(AuditEvent.actor).where(AuditEvent.decision == "deny",
+                                                                     AuditEvent.target == project)).all()
+    assert [a.split("#")[0] for a in denials] == ["stranger", "stranger"]  # the API call and the service call
+
+
+def test_deposit_rule_in_sql_agrees_with_the_policy(station, people, project):
+    from sqlalchemy import select
+
+    from biostation.projects import policy
+    from biostation.projects.models import Project
+    with station.uow() as uow:
+        station.projects.add_member(uow, people["owner"].identity, project, "other")
+    with station.uow() as uow:
+        p = station.projects.get(uow, people["owner"].identity, project)
+        members = station.projects.member_ids(uow, p)
+        for person in people.values():
+            ident = person.identity
+            scope = policy.deposit_scope(ident)
+            in_sql = scope is not None and uow.session.scalar(
+                select(Project.id).where(Project.id == p.id, policy.deposit_clause(scope, ident.user_id))) == p.id
+            assert in_sql == policy.can_deposit(ident, p.owner_id, members), person

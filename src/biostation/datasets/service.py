@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Integer, bindparam, func, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from .. import accessions
@@ -21,6 +21,8 @@ from ..errors import Conflict, NotFound, ValidationFailed, field_error
 from ..identity import Identity
 from ..pagination import Page, paginate
 from ..policy import require
+from ..projects.models import Project
+from ..projects.policy import deposit_clause
 from ..storage import blob_key
 from ..validation import parse
 from . import policy
@@ -88,24 +90,38 @@ class DatasetService:
 
     # create and edit ----------------------------------------------------------------------------------------
     def create(self, uow: UnitOfWork, identity: Identity, data: DatasetIn | dict) -> tuple[Dataset, DatasetVersion]:
+        """One round trip for the dataset and its first version: the insert itself carries the deposit rule
+        (``projects.policy.deposit_clause``); when it inserts nothing, the full check says why (not found or
+        refused) and, as everywhere, a refusal comes before any complaint about the input."""
         project_acc = data.get("project") if isinstance(data, dict) else data.project
-        project = None
-        if isinstance(project_acc, str):
-            project = self.station.projects.get(uow, identity, project_acc)
-            self.station.projects.require_deposit(uow, identity, project)
-        data = parse(DatasetIn, data)
-        if data.extra:  # a draft may leave form fields empty; only given values can be malformed
-            self._check_form_fields(data.research_field, data.data_types, data.extra)
+        try:
+            data = parse(DatasetIn, data)
+            if data.extra:  # a draft may leave form fields empty; only given values can be malformed
+                self._check_form_fields(data.research_field, data.data_types, data.extra)
+        except ValidationFailed:
+            if isinstance(project_acc, str):
+                self._require_deposit(uow, identity, project_acc)
+            raise
         at = now()
-        dataset, version = _insert_new(
-            uow.session,
-            dict(project_id=project.id, owner_id=identity.user_id, access_level="open", latest_published=None,
-                 created_at=at, updated_at=at),
-            dict(number=1, state="draft", created_by=identity.user_id, created_at=at, updated_at=at,
-                 submitted_at=None, published_at=None, **_values(data, defaults=True)))
+        dataset_row = dict(project_id=self.station.projects.number(data.project), owner_id=identity.user_id,
+                           access_level="open", latest_published=None, created_at=at, updated_at=at)
+        version_row = dict(number=1, state="draft", created_by=identity.user_id, created_at=at, updated_at=at,
+                           submitted_at=None, published_at=None, **_values(data, defaults=True))
+        # SQLite: an insert, even of no row, takes the database's write lock, which the refusal's own audit
+        # transaction would then wait for; round trips cost nothing there, so check first.
+        scope = self.station.projects.deposit_scope(identity) if _dialect(uow) == "postgresql" else None
+        created = _insert_new(uow.session, dataset_row, version_row, scope, identity.user_id) if scope else None
+        if created is None:
+            self._require_deposit(uow, identity, data.project)  # raises: no such project, or refused
+            created = _insert_new(uow.session, dataset_row, version_row, "all", None)  # allowed by the full rule
+        dataset, version = created
         record(uow, identity, "dataset.create", "dataset", self.accession(dataset),
-               {"project": project_acc, "research_field": data.research_field})
+               {"project": data.project, "research_field": data.research_field})
         return dataset, version
+
+    def _require_deposit(self, uow: UnitOfWork, identity: Identity, project_accession: str) -> None:
+        project = self.station.projects.get(uow, identity, project_accession)
+        self.station.projects.require_deposit(uow, identity, project)
 
     def editable_draft(self, uow: UnitOfWork, identity: Identity, accession: str) -> tuple[Dataset, DatasetVersion]:
         """The draft to change; a published latest version gets a new draft that copies it."""
@@ -337,18 +353,29 @@ class DatasetService:
                                      published_at=v.published_at) for v in versions])
 
 
-def _insert_new(session: Session, dataset_row: dict[str, Any],
-                version_row: dict[str, Any]) -> tuple[Dataset, DatasetVersion]:
-    """Insert a dataset and its first version with Core statements (one round trip on PostgreSQL) and hand
-    them to the session as already-persistent objects: creation is the hot path of bulk deposit and harvest."""
-    if session.get_bind().dialect.name == "postgresql":
-        params = {**{f"d_{k}": v for k, v in dataset_row.items()}, **{f"v_{k}": v for k, v in version_row.items()}}
-        dataset_id, version_id = session.execute(_new_dataset_statement(tuple(dataset_row), tuple(version_row)),
-                                                 params).one()
+def _dialect(uow: UnitOfWork) -> str:
+    return uow.session.get_bind().dialect.name
+
+
+def _insert_new(session: Session, dataset_row: dict[str, Any], version_row: dict[str, Any], scope: str,
+                user_id: int | None) -> tuple[Dataset, DatasetVersion] | None:
+    """Insert a dataset and its first version if the project exists and ``scope`` may deposit into it (one
+    round trip on PostgreSQL) and hand them to the session as already-persistent objects: creation is the hot
+    path of bulk deposit and harvest. None when nothing was inserted."""
+    params = {**{f"d_{k}": v for k, v in dataset_row.items()}, **{f"v_{k}": v for k, v in version_row.items()},
+              "deposit_user": user_id}
+    statements = _new_dataset_statements(tuple(dataset_row), tuple(version_row), scope,
+                                         session.get_bind().dialect.name == "postgresql")
+    if len(statements) == 1:
+        row = session.execute(statements[0], params).first()
+        if row is None:
+            return None
+        dataset_id, version_id = row
     else:
-        dataset_id = session.execute(insert(Dataset.__table__), dataset_row).inserted_primary_key[0]
-        version_id = session.execute(insert(DatasetVersion.__table__), dict(version_row, dataset_id=dataset_id)
-                                     ).inserted_primary_key[0]
+        dataset_id = session.execute(statements[0], params).scalar()
+        if dataset_id is None:
+            return None
+        version_id = session.execute(statements[1], {**params, "dataset_id": dataset_id}).scalar_one()
     dataset = Dataset(id=dataset_id, **dataset_row)
     version = DatasetVersion(id=version_id, dataset_id=dataset_id, **version_row)
     for obj in (dataset, version):
@@ -357,16 +384,28 @@ def _insert_new(session: Session, dataset_row: dict[str, Any],
     return dataset, version
 
 
-@lru_cache(maxsize=8)
-def _new_dataset_statement(dataset_cols: tuple[str, ...], version_cols: tuple[str, ...]) -> Any:
-    """WITH new AS (INSERT INTO datasets ... RETURNING id) INSERT INTO dataset_versions SELECT new.id, ...;
-    built once, so each creation only binds its values."""
+@lru_cache(maxsize=16)
+def _new_dataset_statements(dataset_cols: tuple[str, ...], version_cols: tuple[str, ...], scope: str,
+                            one_statement: bool) -> tuple[Any, ...]:
+    """INSERT INTO datasets SELECT ... FROM projects WHERE id = :project AND <deposit rule> RETURNING id, then the
+    version; on PostgreSQL both in one statement (WITH new AS (...) INSERT ... SELECT FROM new). Built once per
+    shape, so each creation only binds its values."""
     datasets, versions = Dataset.__table__, DatasetVersion.__table__
-    new = (insert(datasets).values({k: bindparam(f"d_{k}", type_=datasets.c[k].type) for k in dataset_cols})
-           .returning(datasets.c.id).cte("new_dataset"))
-    rows = select(new.c.id, *(bindparam(f"v_{k}", type_=versions.c[k].type) for k in version_cols))
+    projects = Project.__table__
+    target = (select(*(bindparam(f"d_{k}", type_=datasets.c[k].type) for k in dataset_cols))
+              .select_from(projects)
+              .where(projects.c.id == bindparam("d_project_id"),
+                     deposit_clause(scope, bindparam("deposit_user", type_=Integer))))
+    new = insert(datasets).from_select(list(dataset_cols), target).returning(datasets.c.id)
+    version_values = [bindparam(f"v_{k}", type_=versions.c[k].type) for k in version_cols]
+    if not one_statement:
+        version = insert(versions).values({"dataset_id": bindparam("dataset_id"),
+                                           **dict(zip(version_cols, version_values))}).returning(versions.c.id)
+        return new, version
+    new = new.cte("new_dataset")
+    rows = select(new.c.id, *version_values)
     return (insert(versions).from_select(["dataset_id", *version_cols], rows)
-            .returning(versions.c.dataset_id, versions.c.id).add_cte(new, nest_here=True))
+            .returning(versions.c.dataset_id, versions.c.id).add_cte(new, nest_here=True)),
 
 
 def _values(data: DatasetFields, defaults: bool) -> dict[str, Any]:

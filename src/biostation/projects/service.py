@@ -52,6 +52,15 @@ class ProjectService:
     def accession(project: Project) -> str:
         return accessions.make("project", project.id)
 
+    @staticmethod
+    def number(accession: str) -> int:
+        """The project's row id from its accession (a mistyped accession is refused, never resolved)."""
+        return accessions.parse(accession, "project")[1]
+
+    @staticmethod
+    def deposit_scope(identity: Identity) -> str | None:
+        return policy.deposit_scope(identity)
+
     def get(self, uow: UnitOfWork, identity: Identity, accession: str) -> Project:
         _, number, _ = accessions.parse(accession, "project")
         project = uow.session.get(Project, number)
