@@ -245,26 +245,26 @@ def vocab_options(request: Request, vocabulary: str, q: str = "") -> Response:
 
 
 # Files, upload, submit, publish -------------------------------------------------------------------------------
-@router.get("/datasets/{accession}/files")
-def files_page(request: Request, accession: str) -> Response:
+def _files_view(request: Request, accession: str) -> tuple[Any, Any, Any]:
+    """The draft or version, its files and their QC, as the files page and its refreshed table show them."""
     identity = signed_in(request)
     station = station_of(request)
     with station.uow() as uow:
         ds = station.datasets.out(uow, *station.datasets.get(uow, identity, accession))
         files, _c = station.datasets.files(uow, identity, ds.accession, ds.version, None, 1000)
-        qc = _qc_by_path(request, uow, identity, ds)
-    return page(request, "dataset_files.html", ds=ds, files=files, qc=qc,
-                part_size=min(max(8 * 1024 * 1024, 5 * 1024 * 1024), station.config.upload_max_part_size))
+        return ds, files, _qc_by_path(request, uow, identity, ds)
+
+
+@router.get("/datasets/{accession}/files")
+def files_page(request: Request, accession: str) -> Response:
+    ds, files, qc = _files_view(request, accession)
+    part_size = min(8 * 1024 * 1024, station_of(request).config.upload_max_part_size)
+    return page(request, "dataset_files.html", ds=ds, files=files, qc=qc, part_size=part_size)
 
 
 @router.get("/datasets/{accession}/files/list")
 def files_fragment(request: Request, accession: str) -> Response:
-    identity = signed_in(request)
-    station = station_of(request)
-    with station.uow() as uow:
-        ds = station.datasets.out(uow, *station.datasets.get(uow, identity, accession))
-        files, _c = station.datasets.files(uow, identity, ds.accession, ds.version, None, 1000)
-        qc = _qc_by_path(request, uow, identity, ds)
+    ds, files, qc = _files_view(request, accession)
     html = env.get_template("_file_table.html").render(context(request, ds=ds, files=files, qc=qc,
                                                                editable=ds.state == "draft"))
     return HTMLResponse(html)
