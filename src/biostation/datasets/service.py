@@ -109,7 +109,8 @@ class DatasetService:
                            submitted_at=None, published_at=None, **_values(data, defaults=True))
         # SQLite: an insert, even of no row, takes the database's write lock, which the refusal's own audit
         # transaction would then wait for; round trips cost nothing there, so check first.
-        scope = self.station.projects.deposit_scope(identity) if _dialect(uow) == "postgresql" else None
+        on_postgresql = uow.session.get_bind().dialect.name == "postgresql"
+        scope = self.station.projects.deposit_scope(identity) if on_postgresql else None
         created = _insert_new(uow.session, dataset_row, version_row, scope, identity.user_id) if scope else None
         if created is None:
             self._require_deposit(uow, identity, data.project)  # raises: no such project, or refused
@@ -351,10 +352,6 @@ class DatasetService:
             updated_at=version.updated_at, submitted_at=version.submitted_at, published_at=version.published_at,
             versions=[VersionSummary(number=v.number, state=v.state, created_at=v.created_at,
                                      published_at=v.published_at) for v in versions])
-
-
-def _dialect(uow: UnitOfWork) -> str:
-    return uow.session.get_bind().dialect.name
 
 
 def _insert_new(session: Session, dataset_row: dict[str, Any], version_row: dict[str, Any], scope: str,
