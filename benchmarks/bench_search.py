@@ -193,7 +193,7 @@ def serve_tantivy(workdir: str, queries: list[SearchQuery], relevance: list, n_e
         ranks.append((j.kind, got.index(j.relevant) + 1 if j.relevant in got else None))
     conn.send({"times": times, "approx": approx, "rss": rss, "deep": deep, "ranks": ranks, "docs": engine.count(),
                "error": estimate_error(engine, TantivyEngine(workdir + "/tantivy", approx_threshold=None,
-                                                             page_sample=None), queries[:n_error])})
+                                                             sample_pages=False), queries[:n_error])})
 
 
 def estimate_error(sampled, exact, queries: list[SearchQuery]) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Approximate counts and sampled first pages over large result sets (tantivy only: PostgreSQL counts exactly).
 
-Small knobs make a few thousand records "large": above `approx_threshold` matches the engine counts a stable
-hash sample of the matching readable records and scales up, and relevance pages start with the best of a
-sample. The access rule stays a required clause, so nothing unreadable shows anywhere.
+Small knobs make a few thousand records "large": when a pass would walk more than `approx_threshold` records, the
+engine counts a stable hash sample of the matching readable records and scales up, and relevance pages start with
+the best of a sample. The access rule stays a required clause, so nothing unreadable shows anywhere.
 """
 from __future__ import annotations
 
@@ -11,21 +11,23 @@ from datetime import date, timedelta
 import pytest
 
 from biostation.search.model import SearchDoc, SearchQuery
-from biostation.search.tantivy_engine import TantivyEngine, sample_levels
+from biostation.search.engine import plan
+from biostation.search.tantivy_engine import TEXT_SAMPLE_LEVELS, TantivyEngine, sample_levels
 
 from .conftest import D, HIDDEN_IDS, HIDDEN_WORD, STRANGER, corpus
 
 N = 4000
-KNOBS = dict(approx_threshold=400, sample_target=150, page_sample=60, pilot_size=250, sample_budget=1000)
+KNOBS = dict(approx_threshold=400, sample_budget=600, sample_floor=20)
 FIELDS = ["precision_medicine", "smart_agriculture", "infectious_disease", "microbiome_environment"]
 MINISTRIES = ["MSIT", "MOHW", "RDA", "ME", "KDCA"]
 
 
 def records(n: int = N, start: int = 1000) -> list[SearchDoc]:
-    """Broad 'cohort' records with skewed facets, and a rarer 'biopsy' word (about 2%)."""
+    """Broad 'cohort' records with skewed facets, a 'tissue' word in a quarter of them and a rarer 'biopsy' word
+    (2%)."""
     out = []
     for i in range(n):
-        words = "cohort survey" + (" biopsy" if i % 50 == 0 else "")
+        words = "cohort survey" + (" biopsy" if i % 50 == 0 else "") + (" tissue" if i % 4 == 1 else "")
         out.append(SearchDoc(
             D(start + i), "dataset", f"Liver {words} {i}", "간 코호트 조사",
             f"Soil and liver {words} of site {i % 97}." + " cohort" * (i % 3), "", [], [9606], ["Homo sapiens"], [],
@@ -41,7 +43,7 @@ def engines(tmp_path_factory):
     writer.index(records() + corpus())
     writer.commit()
     sampled = TantivyEngine(path, **KNOBS)
-    exact = TantivyEngine(path, approx_threshold=None, page_sample=None)
+    exact = TantivyEngine(path, approx_threshold=None, sample_pages=False)
     return sampled, exact
 
 
@@ -62,12 +64,17 @@ def test_small_result_sets_are_counted_exactly(engines):
     assert [h.id for h in a.hits] == [h.id for h in b.hits]
 
 
-def test_large_result_sets_are_estimated_within_tolerance(engines):
+@pytest.mark.parametrize("word", ["cohort", "tissue"])
+def test_large_result_sets_are_estimated_within_tolerance(engines, word):
+    """'cohort' is in every record: its sample is a sample level's list; 'tissue' is in a quarter: its sample
+    is read from the level's own text fields."""
     sampled, exact = engines
-    q = SearchQuery(q="cohort", filters={"ministry": ["MSIT", "MOHW"]}, principals=STRANGER)
+    q = SearchQuery(q=word, filters={"ministry": ["MSIT", "MOHW"]}, principals=STRANGER)
     a, b = sampled.query(q), exact.query(q)
     assert a.approximate and not b.approximate
     assert b.total > KNOBS["approx_threshold"]
+    level, sampled_text = sampled._sample_level(sampled._fresh(), plan(q), False)
+    assert sampled_text == (word == "tissue") and (level in TEXT_SAMPLE_LEVELS or not sampled_text), level
     assert abs(a.total - b.total) / b.total < 0.2
     for name in b.facets:
         est = {v.value: v.count for v in a.facets[name]}
@@ -99,9 +106,10 @@ def test_no_leaks_with_sampling(engines, frozen_clock):
     assert not [t for t, _ in sampled.suggest("quokka", STRANGER)]
 
 
-def test_sampled_relevance_walk_visits_every_record_once(engines):
+@pytest.mark.parametrize("word", ["cohort", "tissue"])
+def test_sampled_relevance_walk_visits_every_record_once(engines, word):
     sampled, exact = engines
-    q = SearchQuery(q="cohort", filters={"year": ["2016..2019"]}, limit=100, facets=(), principals=STRANGER)
+    q = SearchQuery(q=word, filters={"year": ["2016..2019"]}, limit=100, facets=(), principals=STRANGER)
     first = sampled.query(q)
     assert first.approximate
     ids: list[str] = []
@@ -110,7 +118,7 @@ def test_sampled_relevance_walk_visits_every_record_once(engines):
         ids += [h.id for h in res.hits]
         if not res.next_cursor:
             break
-        res = sampled.query(SearchQuery(q="cohort", filters={"year": ["2016..2019"]}, limit=100, facets=(),
+        res = sampled.query(SearchQuery(q=word, filters={"year": ["2016..2019"]}, limit=100, facets=(),
                                         cursor=res.next_cursor, principals=STRANGER))
     want = {h.id for h in _walk(exact, q)}
     assert len(ids) == len(set(ids)) and set(ids) == want

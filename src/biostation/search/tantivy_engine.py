@@ -39,29 +39,32 @@ _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search-agg")
 FIELD_WEIGHTS = {"title": 3.0, "body": 1.0, "onto": 1.5}
 RESTRICT = {None: TEXT_FIELDS, "title": ("title",), "description": ("body",), "keyword": ("body",)}
 FACET_FIELDS = [f for f in FACETS if f != "year"]
-SCHEMA_VERSION = "2"
-# Sampling levels for approximate facet counts over large result sets: a record belongs to level j
+# Sampling levels for approximate counts over passes that would walk many records: a record belongs to level j
 # (1..SAMPLE_LEVELS) when the low j bits of a stable hash of its id are zero, so level j holds about
 # 1/2**j of all records, level j+1 is a subset of level j, and each level is one posting list
-# (the integer term j), which tantivy's intersection uses to skip everything outside the sample.
+# (the integer term j).
 SAMPLE_LEVELS = 10
-APPROX_THRESHOLD = 50_000  # matches above which counts are estimated (TantivyEngine(approx_threshold=...))
-SAMPLE_TARGET = 5_000  # matching records a sampled count looks at, at least: ~3% error on a 25% share
-PAGE_SAMPLE = 2_000  # matching records the first relevance pages of a very large result set rank, at least
-# Records of the sample level a sampled pass may walk, at most: the level's posting list leads the
-# intersection, so this bounds the cost of a pass whatever the index size (the sample of a mid-sized
-# result set in a large index is then smaller than sample_target / page_sample).
-SAMPLE_BUDGET = 65_536
-PILOT_SIZE = 8_192  # records in the sample level a first, cheap count uses to size the result set
+# Levels whose records also carry their text in fields of their own ("title_en_s5", ...): a sampled pass of a
+# text query then walks the term's short sampled posting list, about 1/2**j of the term's, instead of
+# seeking the term for every record of the level. Each copy costs index space: about 1/4 + 1/16 + ... = 1/3 of
+# a copy of the text in all.
+TEXT_SAMPLE_LEVELS = (3, 5, 7, 9)
+# Records a pass may walk before the counts and the first relevance pages are worked out on a sample
+# (TantivyEngine(approx_threshold=...)); and at most, on a sample. A pass walks the shortest required
+# posting list (a term's, a filter's or a sample level's), at about 30-70 ns a record on this kind of machine.
+APPROX_THRESHOLD = 24_000
+SAMPLE_BUDGET = 12_000
+SAMPLE_FLOOR = 40  # matches a sample must hold to be scaled up; fewer, and the pass counts exactly after all
 
 
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
     sb.add_bytes_field("src", stored=True)
-    for f in TEXT_FIELDS:
-        sb.add_text_field(f"{f}_en", tokenizer_name="en_stem")
-        sb.add_text_field(f"{f}_ko", tokenizer_name="ko_ws")
+    for suffix in [""] + [f"_s{level}" for level in TEXT_SAMPLE_LEVELS]:
+        for f in TEXT_FIELDS:
+            sb.add_text_field(f"{f}_en{suffix}", tokenizer_name="en_stem")
+            sb.add_text_field(f"{f}_ko{suffix}", tokenizer_name="ko_ws")
     for f in ("taxa", "terms", "readers"):
         sb.add_text_field(f, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("suggest", tokenizer_name="raw", index_option="basic")
@@ -104,11 +107,13 @@ def _fields(p: Prepared, src: Any) -> dict[str, Any]:
     levels = sample_levels(p.id)
     if levels:
         d["sample"] = levels
+    suffixes = [""] + [f"_s{level}" for level in TEXT_SAMPLE_LEVELS if level in levels]
     for f in TEXT_FIELDS:
-        if p.text_en[f]:
-            d[f"{f}_en"] = p.text_en[f]
-        if p.text_ko[f]:
-            d[f"{f}_ko"] = p.text_ko[f]
+        for suffix in suffixes:
+            if p.text_en[f]:
+                d[f"{f}_en{suffix}"] = p.text_en[f]
+            if p.text_ko[f]:
+                d[f"{f}_ko{suffix}"] = p.text_ko[f]
     for name, values in p.facets.items():
         if values and name != "kind":
             d[name] = values
@@ -148,18 +153,17 @@ class TantivyEngine(SearchEngine):
 
     def __init__(self, path: str | os.PathLike[str], ontology: Ontology = BUILTIN,
                  writer_heap: int = 256_000_000, writer_threads: int = 0,
-                 approx_threshold: int | None = APPROX_THRESHOLD, sample_target: int = SAMPLE_TARGET,
-                 page_sample: int | None = PAGE_SAMPLE, pilot_size: int = PILOT_SIZE,
-                 sample_budget: int = SAMPLE_BUDGET):
-        """approx_threshold: above about this many matches, the total and facet counts are estimated from
-        a sample of at least `sample_target` matching records (None: always count exactly).
-        page_sample: above the threshold, relevance pages start with the best of a sample of at least this
-        many matching records, then go on through the rest (None: rank every match, exact but linear)."""
+                 approx_threshold: int | None = APPROX_THRESHOLD, sample_budget: int = SAMPLE_BUDGET,
+                 sample_floor: int = SAMPLE_FLOOR, sample_pages: bool = True):
+        """approx_threshold: a query whose passes would each walk more records than this has its total and
+        facet counts estimated on a sample level that a pass walks in at most about `sample_budget` records
+        (None: always count exactly); a sample holding fewer than `sample_floor` matches is counted exactly.
+        sample_pages: relevance pages of such a query start with the best of the sample, then go on through
+        the rest (False: rank every match, exact but linear)."""
         self.approx_threshold = approx_threshold
-        self.sample_target = max(1, sample_target)
-        self.page_sample = page_sample
-        self.pilot_size = max(1, pilot_size)
         self.sample_budget = max(1, sample_budget)
+        self.sample_floor = max(1, sample_floor)
+        self.sample_pages = sample_pages
         self.root = Path(path)
         self.root.mkdir(parents=True, exist_ok=True)
         self.ontology = ontology
@@ -358,27 +362,38 @@ class TantivyEngine(SearchEngine):
         so a union of leaves (fields, languages) never has to be sought through record by record."""
         return Query.boolean_query([(Occur.Must, q)] + inside) if inside else q
 
+    def _leaf_field(self, field: str, lang: str, level: int) -> str:
+        return f"{field}_{lang}_s{level}" if level in TEXT_SAMPLE_LEVELS else f"{field}_{lang}"
+
     def _text_term(self, lang: str, fields: tuple[str, ...], term: str, fuzzy: int, boosted: bool,
-                   inside: list[tuple[Any, Query]] | None = None) -> Query:
+                   level: int = 0, inside: list[tuple[Any, Query]] | None = None) -> Query:
         subs = []
         for f in fields:
+            name = self._leaf_field(f, lang, level)
             if fuzzy:
-                q = Query.fuzzy_term_query(self.schema, f"{f}_{lang}", term, distance=fuzzy)
+                q = Query.fuzzy_term_query(self.schema, name, term, distance=fuzzy)
             else:
-                q = self._term(f"{f}_{lang}", term)
+                q = self._term(name, term)
             q = self._within(q, inside)
             subs.append(Query.boost_query(q, FIELD_WEIGHTS[f]) if boosted else q)
         return subs[0] if len(subs) == 1 else Query.disjunction_max_query(subs, 0.1)
 
     def _phrase(self, lang: str, fields: tuple[str, ...], words: list[str], boosted: bool,
-                inside: list[tuple[Any, Query]] | None = None) -> Query:
+                level: int = 0, inside: list[tuple[Any, Query]] | None = None) -> Query:
         subs = []
         for f in fields:
-            q = self._within(Query.phrase_query(self.schema, f"{f}_{lang}", words), inside)
+            q = self._within(Query.phrase_query(self.schema, self._leaf_field(f, lang, level), words), inside)
             subs.append(Query.boost_query(q, FIELD_WEIGHTS[f]) if boosted else q)
         return subs[0] if len(subs) == 1 else Query.disjunction_max_query(subs, 0.1)
 
-    def _clause(self, c, fuzzy: bool, searcher: tantivy.Searcher | None = None,
+    def _alternatives(self, c, fuzzy: bool) -> list[tuple[str, list[str], int]]:
+        """(language, terms, edit distance) for each language the clause's text is analysed in."""
+        en = self._en.analyze(c.text) if not has_hangul(c.text) else []
+        ko = ko_tokens(c.text)
+        dist = fuzzy_distance(c.text) if (fuzzy and c.kind == "word") else 0
+        return [(lang, terms, dist if lang == "en" else 0) for lang, terms in (("en", en), ("ko", ko)) if terms]
+
+    def _clause(self, c, fuzzy: bool, searcher: tantivy.Searcher | None = None, level: int = 0,
                 inside: list[tuple[Any, Query]] | None = None) -> Query | None:
         """The clause as (English alternative) OR (Korean alternative), each over the text fields.
 
@@ -387,8 +402,6 @@ class TantivyEngine(SearchEngine):
         but every field left in costs the union a little on every candidate record."""
         fields = RESTRICT.get(c.field, TEXT_FIELDS)
         boosted = len(fields) > 1
-        en = self._en.analyze(c.text) if not has_hangul(c.text) else []
-        ko = ko_tokens(c.text)
         alts = []
         pruned = False
 
@@ -397,9 +410,7 @@ class TantivyEngine(SearchEngine):
                 return fields
             return tuple(f for f in fields if searcher.doc_freq(f"{f}_{lang}", term) > 0)
 
-        for lang, terms in (("en", en), ("ko", ko)):
-            if not terms:
-                continue
+        for lang, terms, dist in self._alternatives(c, fuzzy):
             if c.kind == "phrase" and len(terms) > 1:
                 live = fields
                 if searcher is not None:
@@ -407,35 +418,80 @@ class TantivyEngine(SearchEngine):
                 if not live:
                     pruned = True
                     continue
-                alts.append(self._phrase(lang, live, terms, boosted, inside))
+                alts.append(self._phrase(lang, live, terms, boosted, level, inside))
             else:
-                dist = fuzzy_distance(c.text) if (fuzzy and lang == "en" and c.kind == "word") else 0
                 per_term = [(t, fields if dist else present(lang, t)) for t in terms]
                 if any(not live for _, live in per_term):
                     pruned = True
                     continue
-                alts.append(_and([self._text_term(lang, live, t, dist, boosted, inside) for t, live in per_term]))
+                alts.append(_and([self._text_term(lang, live, t, dist, boosted, level, inside)
+                                  for t, live in per_term]))
         if not alts and pruned:
             return Query.empty_query()
         return _or(alts)
+
+    def _constraint_field(self, c: Constraint) -> str:
+        return {"organism": "taxa", "term": "terms"}.get(c.field, c.field)
 
     def _constraint(self, c: Constraint) -> Query:
         if c.field == "year":
             subs = [Query.range_query(self.schema, "year", FieldType.Integer, lower_bound=lo, upper_bound=hi)
                     for lo, hi in c.year_ranges()]
         else:
-            field = {"organism": "taxa", "term": "terms"}.get(c.field, c.field)
-            subs = [self._term(field, k) for k in c.keys()]
+            subs = [self._term(self._constraint_field(c), k) for k in c.keys()]
         return _or(subs)
 
-    def _base(self, p: Plan, fuzzy: bool, searcher: tantivy.Searcher | None = None,
+    def _walk(self, searcher: tantivy.Searcher, p: Plan, fuzzy: bool) -> tuple[int, int]:
+        """(records a pass walks, of which the text's), estimated from document frequencies: tantivy's
+        intersection is led by its shortest required posting list, so that list's length is the cost.
+        A text clause costs the sum of its fields' and languages' lists (a union); several clauses, the
+        cheapest; the text's share is what sampled text fields divide."""
+        n = searcher.num_docs
+        text = n
+        for c in p.text:
+            if c.negate:
+                continue
+            fields = RESTRICT.get(c.field, TEXT_FIELDS)
+            cost = 0
+            for lang, terms, dist in self._alternatives(c, fuzzy):
+                if dist:
+                    cost = n
+                    break
+                cost += min(sum(searcher.doc_freq(f"{f}_{lang}", t) for f in fields) for t in terms)
+            text = min(text, cost)
+        others = n
+        for c in list(p.fields) + list(p.filters.values()):
+            if not c.negate and c.field != "year":
+                others = min(others, sum(searcher.doc_freq(self._constraint_field(c), k) for k in c.keys()))
+        return min(text, others), (text if p.scored else n)
+
+    def _sample_level(self, searcher: tantivy.Searcher, p: Plan, fuzzy: bool) -> tuple[int, bool]:
+        """(the sample level this query's passes work on, whether its text reads the level's sampled text
+        fields). Level 0 (everything, exactly) while a pass walks at most approx_threshold records; else the
+        lowest level (the largest sample) a pass walks in about sample_budget records. Sampled text fields
+        are read when the text's lists are shorter than all the records (else a level's own list, which
+        then leads each text leaf, is as short): a pass walks those lists over 2**j."""
+        if self.approx_threshold is None:
+            return 0, False
+        walk, text = self._walk(searcher, p, fuzzy)
+        if walk <= self.approx_threshold:
+            return 0, False
+        n = searcher.num_docs
+        sampled_text = p.scored and text < n
+        for level in range(1, SAMPLE_LEVELS + 1):
+            own = (text >> level) if (sampled_text and level in TEXT_SAMPLE_LEVELS) else min(text, n >> level)
+            if min(walk, own) <= self.sample_budget:
+                return level, sampled_text
+        return SAMPLE_LEVELS, sampled_text
+
+    def _base(self, p: Plan, fuzzy: bool, searcher: tantivy.Searcher | None = None, level: int = 0,
               inside: list[tuple[Any, Query]] | None = None) -> tuple[Query | None, list[Query], list[Query]]:
-        """(scored text query, required constraint queries, excluded queries); `inside`: clauses (a sample)
-        added to every leaf of the positive text clauses."""
+        """(scored text query, required constraint queries, excluded queries); the positive text clauses
+        read the fields of sample `level` (0: all) and carry the clauses `inside` in every leaf."""
         must: list[Query] = []
         must_not: list[Query] = []
         for c in p.text:
-            q = self._clause(c, fuzzy, searcher, None if c.negate else inside)
+            q = self._clause(c, fuzzy, searcher, 0 if c.negate else level, None if c.negate else inside)
             if q is None:
                 continue
             (must_not if c.negate else must).append(q)
@@ -478,21 +534,26 @@ class TantivyEngine(SearchEngine):
              fuzzy: bool) -> SearchResult:
         q = p.query
         filters = {name: Query.const_score_query(self._constraint(c), 0.0) for name, c in p.filters.items()}
-        scored = any(not c.negate for c in p.text)
+        scored = p.scored
+        sampled_text = False
 
         def build(skip: str | None = None, level: int = 0, exclude: int = 0) -> Query:
             """The query, less the filter of facet `skip`, restricted to sample level `level` (0: all) and
-            outside level `exclude` (0: none). The sample goes into every text leaf as well as the top."""
+            outside level `exclude` (0: none). The text reads the level's sampled text fields where it
+            has them (and sampled_text); otherwise the level's list goes into every text leaf and the top."""
+            own_fields = sampled_text and level in TEXT_SAMPLE_LEVELS
             sample = [(Occur.Must, Query.const_score_query(self._term("sample", level), 0.0))] if level else []
             outside = [(Occur.MustNot, self._term("sample", exclude))] if exclude else []
-            text, required, must_not = self._base(p, fuzzy, searcher, (sample + outside) if level else None)
-            return self._combine(text, access[0] + required + [f for k, f in filters.items() if k != skip]
-                                 + [c for _, c in sample], access[1] + must_not + [c for _, c in outside])
+            inside = (outside if own_fields else sample + outside) if level else None
+            text, required, must_not = self._base(p, fuzzy, searcher, level if own_fields else 0, inside)
+            top = [] if own_fields else [c for _, c in sample]
+            return self._combine(text, access[0] + required + [f for k, f in filters.items() if k != skip] + top,
+                                 access[1] + must_not + [c for _, c in outside])
 
         # Counts: one aggregation for the total and the facets without an active filter, one per facet with
-        # a filter (its own filter left out, so its other values stay visible); each counted exactly or,
-        # over a large result set, on a sample (see _counts). tantivy releases the GIL while it searches,
-        # so the aggregations and the page run side by side.
+        # a filter (its own filter left out, so its other values stay visible); all on the same sample level
+        # (see _sample_level). tantivy releases the GIL while it searches, so they and the page run side by side.
+        level, sampled_text = self._sample_level(searcher, p, fuzzy)
         main_aggs: dict[str, Any] = {name: {"terms": {"field": name, "size": q.facet_size}}
                                      for name in q.facets if name not in p.filters}
         main_aggs["_n"] = {"value_count": {"field": "date_key"}}
@@ -501,10 +562,9 @@ class TantivyEngine(SearchEngine):
             if name in p.filters:
                 jobs[name] = _POOL.submit(self._counts, searcher, functools.partial(build, name),
                                           {name: {"terms": {"field": name, "size": q.facet_size}},
-                                           "_n": main_aggs["_n"]})
-        pilot = self._pilot(searcher, build, main_aggs)
-        jobs["_main"] = _POOL.submit(self._counts, searcher, build, main_aggs, pilot)
-        hits, next_cursor, page_sampled = self._page(searcher, p, build, scored, self._page_level(searcher, pilot))
+                                           "_n": main_aggs["_n"]}, level)
+        jobs["_main"] = _POOL.submit(self._counts, searcher, build, main_aggs, level)
+        hits, next_cursor, page_sampled = self._page(searcher, p, build, scored, level if self.sample_pages else 0)
         raw, total, approximate = jobs["_main"].result()
         approximate = approximate or page_sampled
         if next_cursor is not None and total <= 0:
@@ -520,65 +580,17 @@ class TantivyEngine(SearchEngine):
                                                for b in sub[name]["buckets"]))
         return SearchResult(hits, facets, total, next_cursor, approximate=approximate)
 
-    def _pilot(self, searcher: tantivy.Searcher, build: Callable[..., Query],
-               aggs: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
-        """(level, aggregation over that sample level) sizing a result set that may be large; None when
-        counting exactly is cheap anyway (a small index) or switched off. Costs about pilot_size posting
-        lookups whatever the query: the level's posting list leads the intersection."""
-        num_docs = searcher.num_docs
-        if self.approx_threshold is None or num_docs <= self.approx_threshold:
-            return None
-        level = min(SAMPLE_LEVELS, max(1, (num_docs // self.pilot_size).bit_length() - 1))
-        return level, searcher.aggregate(build(level=level), aggs)
-
-    def _page_level(self, searcher: tantivy.Searcher, pilot: tuple[int, dict[str, Any]] | None) -> int:
-        """The sample level the first relevance pages rank (0: all matches, exactly)."""
-        if pilot is None or self.page_sample is None:
-            return 0
-        level, raw = pilot
-        estimate = self._n(raw) << level
-        if estimate <= self.approx_threshold:
-            return 0
-        return self._level(searcher, estimate, self.page_sample, level)
-
-    def _level(self, searcher: tantivy.Searcher, estimate: int, target: int, pilot: int) -> int:
-        """The sample level for a pass over a result set of about `estimate` records: the largest sample
-        holding at least `target` of them, unless walking its level would cost more than sample_budget."""
-        num_docs = searcher.num_docs
-        quality = max(1, (estimate // max(1, target)).bit_length() - 1)
-        cost = max(1, ((num_docs - 1) // self.sample_budget).bit_length())
-        return min(pilot, max(quality, cost))
-
     def _counts(self, searcher: tantivy.Searcher, build: Callable[..., Query], aggs: dict[str, Any],
-                pilot: tuple[int, dict[str, Any]] | None = None) -> tuple[dict[str, Any], int, bool]:
-        """(aggregation result, number of matches, approximate?) for `query`; `aggs` holds "_n", a
-        value_count of a field every record has.
-
-        Exact while the query matches at most about approx_threshold records. Above, the aggregation runs
-        over the sample level (see SAMPLE_LEVELS) that holds at least sample_target of the matches, as a
-        required clause of the query (so the intersection skips the other records, and the access rule
-        still applies), and every count is scaled by the level's 2**j. A first count on a small level
-        (_pilot) sizes the result set."""
-        pilot = pilot or self._pilot(searcher, build, aggs)
-        if pilot is None:
-            return self._exact(searcher, build(), aggs)
-        level, raw = pilot
-        seen = self._n(raw)
-        if seen >= self.sample_target:
-            return self._scaled(raw, level), seen << level, True
-        estimate = seen << level
-        if estimate <= self.approx_threshold:
-            return self._exact(searcher, build(), aggs)
-        level = self._level(searcher, estimate, self.sample_target, level)
-        raw = searcher.aggregate(build(level=level), aggs)
-        seen = self._n(raw)
-        if (seen << level) <= self.approx_threshold:  # the first count overestimated: count exactly after all
-            return self._exact(searcher, build(), aggs)
-        return self._scaled(raw, level), seen << level, True
-
-    def _exact(self, searcher: tantivy.Searcher, query: Query,
-               aggs: dict[str, Any]) -> tuple[dict[str, Any], int, bool]:
-        raw = searcher.aggregate(query, aggs)
+                level: int) -> tuple[dict[str, Any], int, bool]:
+        """(aggregation result, number of matches, approximate?); `aggs` holds "_n", a value_count of a field
+        every record has. On sample level j > 0 every count is scaled by 2**j, unless the sample holds
+        fewer than sample_floor matches: a small result set is then counted exactly after all."""
+        if level:
+            raw = searcher.aggregate(build(level=level), aggs)
+            seen = self._n(raw)
+            if seen >= self.sample_floor:
+                return self._scaled(raw, level), seen << level, True
+        raw = searcher.aggregate(build(), aggs)
         return raw, self._n(raw), False
 
     @staticmethod
@@ -587,7 +599,6 @@ class TantivyEngine(SearchEngine):
 
     @staticmethod
     def _scaled(raw: dict[str, Any], level: int) -> dict[str, Any]:
-        raw = json.loads(json.dumps(raw))  # the pilot's result may be shared with the page's planning
         for name, agg in raw.items():
             for b in agg.get("buckets", ()) if isinstance(agg, dict) else ():
                 b["doc_count"] = int(b["doc_count"]) << level
@@ -597,16 +608,21 @@ class TantivyEngine(SearchEngine):
     def _bucket_key(key: Any) -> str:
         return str(int(key)) if isinstance(key, float) and key.is_integer() else str(key)
 
+    @staticmethod
+    def _strata(top: int) -> list[int]:
+        """The sample levels a sampled relevance walk goes through: `top`, the lower levels with sampled
+        text fields, then 0 (everything); each stratum leaves out the one before it."""
+        return [top] + [level for level in reversed(TEXT_SAMPLE_LEVELS) if level < top] + [0]
+
     def _page(self, searcher: tantivy.Searcher, p: Plan, build: Callable[..., Query], scored: bool,
               level: int = 0) -> tuple[list[Hit], str | None, bool]:
         """One page of hits, the next cursor, and whether the page ranks a sample (see below).
 
         Relevance order costs a scoring pass over every match (tantivy prunes only pure term unions, and
-        the quality weight turns that off too). Over a very large result set (level > 0) the walk goes
-        through strata instead: the records of sample level `top`, then of level k but not k+1 for
-        k = top-1, ..., 0 (levels nest, so the strata are disjoint and together hold every match); the best
-        of a sample of the matches come first, every record still comes exactly once, and the first pages
-        cost a pass over the sample only. The cursor carries the stratum."""
+        the quality weight turns that off too). Over a large result set (level > 0) the walk goes through
+        strata instead (see _strata; levels nest, so the strata are disjoint and together hold every
+        match): the best of a sample of the matches come first, every record still comes exactly once, and
+        the first pages cost a pass over the sample only. The cursor carries the stratum."""
         q = p.query
         key = decode_cursor(q)
         limit = q.limit
@@ -620,9 +636,11 @@ class TantivyEngine(SearchEngine):
             else:
                 offset, _, last_ids = key[:3]
                 top, k = (key[3], key[4]) if len(key) >= 5 else (0, 0)
+            strata = self._strata(top)
             hits: list[Hit] = []
             while True:
-                stratum = build(level=k, exclude=k + 1 if k < top else 0) if top else build()
+                above = strata[strata.index(k) - 1] if k != top else 0
+                stratum = build(level=k, exclude=above) if top else build()
                 res = searcher.search(stratum, limit - len(hits) + len(last_ids) + 1,
                                       count=False, offset=offset, weight_by_field="qboost")
                 seen = set(last_ids)
@@ -643,7 +661,7 @@ class TantivyEngine(SearchEngine):
                     return hits, encode_cursor(q, [consumed, here[-1].score, tail] + ([top, k] if top else [])), top > 0
                 if top == 0 or k == 0:
                     return hits, None, top > 0
-                k, offset, last_ids = k - 1, 0, []
+                k, offset, last_ids = strata[strata.index(k) + 1], 0, []
                 if len(hits) == limit:
                     return hits, encode_cursor(q, [0, None, [], top, k]), True
         field, order = {"relevance": ("rank_key", tantivy.Order.Desc), "date": ("date_key", tantivy.Order.Desc),
