@@ -24,13 +24,14 @@ MINISTRIES = ["MSIT", "MOHW", "RDA", "ME", "KDCA"]
 
 def records(n: int = N, start: int = 1000) -> list[SearchDoc]:
     """Broad 'cohort' records with skewed facets, a 'tissue' word in a quarter of them and a rarer 'biopsy' word
-    (2%)."""
+    (2%); 'north' and 'south' are each in half of them, both in one record in 194."""
     out = []
     for i in range(n):
         words = "cohort survey" + (" biopsy" if i % 50 == 0 else "") + (" tissue" if i % 4 == 1 else "")
         out.append(SearchDoc(
             D(start + i), "dataset", f"Liver {words} {i}", "간 코호트 조사",
-            f"Soil and liver {words} of site {i % 97}." + " cohort" * (i % 3), "", [], [9606], ["Homo sapiens"], [],
+            f"Soil and liver {words} of site {i % 97}." + " cohort" * (i % 3) + " north" * (i % 2 == 0)
+            + " south" * (i % 2 == 1 or i % 97 == 0), "", [], [9606], ["Homo sapiens"], [],
             FIELDS[(i * 7) % 10 % 4], ["genome_omics"], MINISTRIES[min(4, (i * 13) % 16 // 3)], "KRIBB", "open",
             2015 + i % 8, ["FASTQ"], "ABCDE"[i % 5], "CC-BY-4.0", date(2015, 1, 1) + timedelta(days=i), ["public"]))
     return out
@@ -83,6 +84,18 @@ def test_large_result_sets_are_estimated_within_tolerance(engines, word):
                 assert abs(est.get(v.value, 0) - v.count) / v.count < 0.35, (name, v, est)
     # the filtered facet keeps its other values, estimated from the same kind of sample
     assert {v.value for v in a.facets["ministry"]} >= {"MSIT", "MOHW"}
+
+
+def test_small_result_set_behind_long_lists_is_counted_and_ranked_exactly(engines):
+    """'north south' walks a long list (half the records) but matches few: the sample holds too few to scale
+    up, so the counts and the first page are the exact ones."""
+    sampled, exact = engines
+    q = SearchQuery(q="north south", limit=20, principals=STRANGER)
+    assert sampled._sample_level(sampled._fresh(), plan(q), False)[0] > 0
+    a, b = sampled.query(q), exact.query(q)
+    assert not a.approximate and a.total == b.total == len(range(0, N, 194))
+    assert a.facets == b.facets
+    assert [h.id for h in a.hits] == [h.id for h in b.hits]
 
 
 def test_exact_engine_never_approximates(engines):

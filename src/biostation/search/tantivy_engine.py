@@ -641,8 +641,14 @@ class TantivyEngine(SearchEngine):
             while True:
                 above = strata[strata.index(k) - 1] if k != top else 0
                 stratum = build(level=k, exclude=above) if top else build()
+                first = key is None and k == top > 0
                 res = searcher.search(stratum, limit - len(hits) + len(last_ids) + 1,
-                                      count=False, offset=offset, weight_by_field="qboost")
+                                      count=first, offset=offset, weight_by_field="qboost")
+                if first and res.count < self.sample_floor:
+                    # A sample too small to scale up means a small result set behind a long posting list
+                    # (a conjunction of common words): its first page is ranked exactly, like its counts.
+                    strata, top, k = [0], 0, 0
+                    continue
                 seen = set(last_ids)
                 raw_hits = res.hits
                 here: list[Hit] = []
