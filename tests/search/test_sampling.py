@@ -17,7 +17,7 @@ from biostation.search.tantivy_engine import TEXT_SAMPLE_LEVELS, TantivyEngine, 
 from .conftest import D, HIDDEN_IDS, HIDDEN_WORD, STRANGER, corpus
 
 N = 4000
-KNOBS = dict(approx_threshold=400, sample_budget=600, sample_floor=20, page_budget=1000)
+KNOBS = dict(approx_threshold=400, sample_budget=600, sample_floor=20)
 FIELDS = ["precision_medicine", "smart_agriculture", "infectious_disease", "microbiome_environment"]
 MINISTRIES = ["MSIT", "MOHW", "RDA", "ME", "KDCA"]
 

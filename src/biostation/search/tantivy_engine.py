@@ -54,7 +54,6 @@ TEXT_SAMPLE_LEVELS = (3, 5, 7, 9)
 # posting list (a term's, a filter's or a sample level's), at about 30-70 ns a record on this kind of machine.
 APPROX_THRESHOLD = 24_000
 SAMPLE_BUDGET = 12_000
-PAGE_BUDGET = 24_000  # the same for the relevance page: a larger sample holds more of the best records
 SAMPLE_FLOOR = 40  # matches a sample must hold to be scaled up; fewer, and the pass counts exactly after all
 
 
@@ -155,17 +154,16 @@ class TantivyEngine(SearchEngine):
     def __init__(self, path: str | os.PathLike[str], ontology: Ontology = BUILTIN,
                  writer_heap: int = 256_000_000, writer_threads: int = 0,
                  approx_threshold: int | None = APPROX_THRESHOLD, sample_budget: int = SAMPLE_BUDGET,
-                 sample_floor: int = SAMPLE_FLOOR, sample_pages: bool = True, page_budget: int = PAGE_BUDGET):
+                 sample_floor: int = SAMPLE_FLOOR, sample_pages: bool = True):
         """approx_threshold: a query whose passes would each walk more records than this has its total and
         facet counts estimated on a sample level that a pass walks in at most about `sample_budget` records
         (None: always count exactly); a sample holding fewer than `sample_floor` matches is counted exactly.
-        sample_pages: relevance pages of such a query start with the best of a sample that a pass walks in
-        about `page_budget` records, then go on through the rest (False: rank every match, exact but linear)."""
+        sample_pages: relevance pages of such a query start with the best of the sample, then go on through
+        the rest (False: rank every match, exact but linear)."""
         self.approx_threshold = approx_threshold
         self.sample_budget = max(1, sample_budget)
         self.sample_floor = max(1, sample_floor)
         self.sample_pages = sample_pages
-        self.page_budget = max(1, page_budget)
         self.root = Path(path)
         self.root.mkdir(parents=True, exist_ok=True)
         self.ontology = ontology
@@ -467,23 +465,22 @@ class TantivyEngine(SearchEngine):
                 others = min(others, sum(searcher.doc_freq(self._constraint_field(c), k) for k in c.keys()))
         return min(text, others), (text if p.scored else n)
 
-    def _sample_level(self, searcher: tantivy.Searcher, p: Plan, fuzzy: bool, budget: int | None = None,
-                      walk: tuple[int, int] | None = None) -> tuple[int, bool]:
+    def _sample_level(self, searcher: tantivy.Searcher, p: Plan, fuzzy: bool) -> tuple[int, bool]:
         """(the sample level this query's passes work on, whether its text reads the level's sampled text
         fields). Level 0 (everything, exactly) while a pass walks at most approx_threshold records; else the
-        lowest level (the largest sample) a pass walks in about `budget` (sample_budget) records. Sampled text fields
+        lowest level (the largest sample) a pass walks in about sample_budget records. Sampled text fields
         are read when the text's lists are shorter than all the records (else a level's own list, which
         then leads each text leaf, is as short): a pass walks those lists over 2**j."""
         if self.approx_threshold is None:
             return 0, False
-        walk, text = walk or self._walk(searcher, p, fuzzy)
-        if walk <= max(self.approx_threshold, budget or 0):
+        walk, text = self._walk(searcher, p, fuzzy)
+        if walk <= self.approx_threshold:
             return 0, False
         n = searcher.num_docs
         sampled_text = p.scored and text < n
         for level in range(1, SAMPLE_LEVELS + 1):
             own = (text >> level) if (sampled_text and level in TEXT_SAMPLE_LEVELS) else min(text, n >> level)
-            if min(walk, own) <= (budget or self.sample_budget):
+            if min(walk, own) <= self.sample_budget:
                 return level, sampled_text
         return SAMPLE_LEVELS, sampled_text
 
@@ -556,9 +553,7 @@ class TantivyEngine(SearchEngine):
         # Counts: one aggregation for the total and the facets without an active filter, one per facet with
         # a filter (its own filter left out, so its other values stay visible); all on the same sample level
         # (see _sample_level). tantivy releases the GIL while it searches, so they and the page run side by side.
-        walk = self._walk(searcher, p, fuzzy)
-        level, sampled_text = self._sample_level(searcher, p, fuzzy, walk=walk)
-        page_level = self._sample_level(searcher, p, fuzzy, self.page_budget, walk)[0] if self.sample_pages else 0
+        level, sampled_text = self._sample_level(searcher, p, fuzzy)
         main_aggs: dict[str, Any] = {name: {"terms": {"field": name, "size": q.facet_size}}
                                      for name in q.facets if name not in p.filters}
         main_aggs["_n"] = {"value_count": {"field": "date_key"}}
@@ -569,7 +564,7 @@ class TantivyEngine(SearchEngine):
                                           {name: {"terms": {"field": name, "size": q.facet_size}},
                                            "_n": main_aggs["_n"]}, level)
         jobs["_main"] = _POOL.submit(self._counts, searcher, build, main_aggs, level)
-        hits, next_cursor, page_sampled = self._page(searcher, p, build, scored, page_level)
+        hits, next_cursor, page_sampled = self._page(searcher, p, build, scored, level if self.sample_pages else 0)
         raw, total, approximate = jobs["_main"].result()
         approximate = approximate or page_sampled
         if next_cursor is not None and total <= 0:
