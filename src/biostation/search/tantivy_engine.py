@@ -535,7 +535,7 @@ class TantivyEngine(SearchEngine):
         q = p.query
         filters = {name: Query.const_score_query(self._constraint(c), 0.0) for name, c in p.filters.items()}
         scored = p.scored
-        sampled_text = False
+        level, sampled_text = self._sample_level(searcher, p, fuzzy)
 
         def build(skip: str | None = None, level: int = 0, exclude: int = 0) -> Query:
             """The query, less the filter of facet `skip`, restricted to sample level `level` (0: all) and
@@ -553,7 +553,6 @@ class TantivyEngine(SearchEngine):
         # Counts: one aggregation for the total and the facets without an active filter, one per facet with
         # a filter (its own filter left out, so its other values stay visible); all on the same sample level
         # (see _sample_level). tantivy releases the GIL while it searches, so they and the page run side by side.
-        level, sampled_text = self._sample_level(searcher, p, fuzzy)
         main_aggs: dict[str, Any] = {name: {"terms": {"field": name, "size": q.facet_size}}
                                      for name in q.facets if name not in p.filters}
         main_aggs["_n"] = {"value_count": {"field": "date_key"}}
