@@ -98,6 +98,22 @@ def test_small_result_set_behind_long_lists_is_counted_and_ranked_exactly(engine
     assert [h.id for h in a.hits] == [h.id for h in b.hits]
 
 
+def test_too_small_a_sample_is_retried_on_a_larger_one(engines):
+    """With a tight budget 'tissue' (a quarter of the records) is sampled on level 5, where the filtered result
+    holds fewer than sample_floor matches: the counts and the first page retry on level 3 (4 times larger,
+    still sampled) rather than walking everything."""
+    sampled, exact = engines
+    tight = TantivyEngine(sampled.root, approx_threshold=400, sample_budget=150, sample_floor=20)
+    q = SearchQuery(q="tissue", filters={"ministry": ["MSIT"]}, facets=(), principals=STRANGER)
+    level, sampled_text = tight._sample_level(tight._fresh(), plan(q), False)
+    assert (level, sampled_text) == (5, True)
+    assert tight._larger(5, 10, True) == 3 and tight._larger(5, 2, True) == 0
+    a, b = tight.query(q), exact.query(q)
+    assert a.approximate and not b.approximate
+    assert abs(a.total - b.total) / b.total < 0.35, (a.total, b.total)
+    assert len(a.hits) == len(b.hits) == 20
+
+
 def test_exact_engine_never_approximates(engines):
     _, exact = engines
     assert not exact.query(SearchQuery(q="cohort", principals=STRANGER)).approximate

@@ -54,7 +54,8 @@ TEXT_SAMPLE_LEVELS = (3, 5, 7, 9)
 # posting list (a term's, a filter's or a sample level's), at about 30-70 ns a record on this kind of machine.
 APPROX_THRESHOLD = 24_000
 SAMPLE_BUDGET = 12_000
-SAMPLE_FLOOR = 40  # matches a sample must hold to be scaled up; fewer, and the pass counts exactly after all
+SAMPLE_FLOOR = 40  # matches a sample must hold to be scaled up; fewer, and the pass retries on a larger one
+RETRY_STEPS = 2  # ... at most 2**RETRY_STEPS times larger (and as much dearer); beyond, it counts exactly
 
 
 def build_schema() -> tantivy.Schema:
@@ -553,6 +554,7 @@ class TantivyEngine(SearchEngine):
         # Counts: one aggregation for the total and the facets without an active filter, one per facet with
         # a filter (its own filter left out, so its other values stay visible); all on the same sample level
         # (see _sample_level). tantivy releases the GIL while it searches, so they and the page run side by side.
+        larger = functools.partial(self._larger, sampled_text=sampled_text)
         main_aggs: dict[str, Any] = {name: {"terms": {"field": name, "size": q.facet_size}}
                                      for name in q.facets if name not in p.filters}
         main_aggs["_n"] = {"value_count": {"field": "date_key"}}
@@ -561,9 +563,10 @@ class TantivyEngine(SearchEngine):
             if name in p.filters:
                 jobs[name] = _POOL.submit(self._counts, searcher, functools.partial(build, name),
                                           {name: {"terms": {"field": name, "size": q.facet_size}},
-                                           "_n": main_aggs["_n"]}, level)
-        jobs["_main"] = _POOL.submit(self._counts, searcher, build, main_aggs, level)
-        hits, next_cursor, page_sampled = self._page(searcher, p, build, scored, level if self.sample_pages else 0)
+                                           "_n": main_aggs["_n"]}, level, larger)
+        jobs["_main"] = _POOL.submit(self._counts, searcher, build, main_aggs, level, larger)
+        hits, next_cursor, page_sampled = self._page(searcher, p, build, scored, level if self.sample_pages else 0,
+                                                     larger)
         raw, total, approximate = jobs["_main"].result()
         approximate = approximate or page_sampled
         if next_cursor is not None and total <= 0:
@@ -579,15 +582,30 @@ class TantivyEngine(SearchEngine):
                                                for b in sub[name]["buckets"]))
         return SearchResult(hits, facets, total, next_cursor, approximate=approximate)
 
+    def _larger(self, level: int, seen: int, sampled_text: bool) -> int:
+        """The level to retry on when sample `level` held only `seen` (fewer than sample_floor) matches: the
+        highest lower level expected to hold sample_floor, within RETRY_STEPS levels (with sampled text
+        fields where the text reads them); else 0, everything, exactly (a small result set)."""
+        levels = TEXT_SAMPLE_LEVELS if sampled_text else range(1, level)
+        for j in sorted((j for j in levels if level - RETRY_STEPS <= j < level), reverse=True):
+            if (seen << (level - j)) >= self.sample_floor:
+                return j
+        return 0
+
     def _counts(self, searcher: tantivy.Searcher, build: Callable[..., Query], aggs: dict[str, Any],
-                level: int) -> tuple[dict[str, Any], int, bool]:
+                level: int, larger: Callable[[int, int], int]) -> tuple[dict[str, Any], int, bool]:
         """(aggregation result, number of matches, approximate?); `aggs` holds "_n", a value_count of a field
-        every record has. On sample level j > 0 every count is scaled by 2**j, unless the sample holds
-        fewer than sample_floor matches: a small result set is then counted exactly after all."""
+        every record has. On sample level j > 0 every count is scaled by 2**j; a sample holding fewer than
+        sample_floor matches is retried once on a larger one (`larger`, see _larger), or counted exactly."""
         if level:
             raw = searcher.aggregate(build(level=level), aggs)
             seen = self._n(raw)
-            if seen >= self.sample_floor:
+            if seen < self.sample_floor:
+                level = larger(level, seen)
+                if level:
+                    raw = searcher.aggregate(build(level=level), aggs)
+                    seen = self._n(raw)
+            if level and seen >= self.sample_floor:
                 return self._scaled(raw, level), seen << level, True
         raw = searcher.aggregate(build(), aggs)
         return raw, self._n(raw), False
@@ -614,7 +632,7 @@ class TantivyEngine(SearchEngine):
         return [top] + [level for level in reversed(TEXT_SAMPLE_LEVELS) if level < top] + [0]
 
     def _page(self, searcher: tantivy.Searcher, p: Plan, build: Callable[..., Query], scored: bool,
-              level: int = 0) -> tuple[list[Hit], str | None, bool]:
+              level: int = 0, larger: Callable[[int, int], int] | None = None) -> tuple[list[Hit], str | None, bool]:
         """One page of hits, the next cursor, and whether the page ranks a sample (see below).
 
         Relevance order costs a scoring pass over every match (tantivy prunes only pure term unions, and
@@ -636,6 +654,7 @@ class TantivyEngine(SearchEngine):
                 offset, _, last_ids = key[:3]
                 top, k = (key[3], key[4]) if len(key) >= 5 else (0, 0)
             strata = self._strata(top)
+            retried = False
             hits: list[Hit] = []
             while True:
                 above = strata[strata.index(k) - 1] if k != top else 0
@@ -644,9 +663,10 @@ class TantivyEngine(SearchEngine):
                 res = searcher.search(stratum, limit - len(hits) + len(last_ids) + 1,
                                       count=first, offset=offset, weight_by_field="qboost")
                 if first and res.count < self.sample_floor:
-                    # A sample too small to scale up means a small result set behind a long posting list
-                    # (a conjunction of common words): its first page is ranked exactly, like its counts.
-                    strata, top, k = [0], 0, 0
+                    # Too small a sample for a fair first page (a smaller result set behind a long posting
+                    # list, such as a conjunction of common words): a larger one, like the counts; or exactly.
+                    top = k = larger(top, res.count) if (larger and not retried) else 0
+                    strata, retried = self._strata(top), True
                     continue
                 seen = set(last_ids)
                 raw_hits = res.hits
