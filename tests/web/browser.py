@@ -48,6 +48,24 @@ def assert_accessible(page: Any, name: str) -> None:
     assert not bad, f"axe-core on {name}: " + json.dumps(bad, ensure_ascii=False, indent=1)
 
 
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def assert_fits_phone(page: Any, name: str) -> None:
+    """On a phone-width screen the page does not scroll sideways; a failure names what sticks out."""
+    page.set_viewport_size(PHONE)
+    wider = page.evaluate("""() => {
+        const w = window.innerWidth;
+        if (document.documentElement.scrollWidth <= w + 1) return [];
+        return Array.from(document.querySelectorAll('body *'))
+            .filter(e => e.getBoundingClientRect().right > w + 1).slice(0, 5)
+            .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className ? '.' + e.className : ''}`
+                      + ` ends at ${Math.round(e.getBoundingClientRect().right)} px`);
+    }""")
+    assert not wider, f"{name} scrolls sideways at {PHONE['width']} px: " + "; ".join(wider)
+
+
 def screenshot(page: Any, name: str) -> Path:
     """A small PNG of what is on screen (not the full page) for the README."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from biostation.demo import DEMO_PASSWORD, load_demo
 from biostation.station import Station
 from tests.core.livesrv import LiveServer
 
-from .browser import CHROMIUM, FLAGS, assert_accessible, require_browser, screenshot
+from .browser import CHROMIUM, DESKTOP, FLAGS, PHONE, assert_accessible, assert_fits_phone, require_browser, screenshot
 
 pytestmark = pytest.mark.browser
 MiB = 1024 * 1024
@@ -86,7 +86,7 @@ def context(live: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any
     with sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(
             str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": 1280, "height": 900}, locale="ko-KR", base_url=live.url)
+            viewport=DESKTOP, locale="ko-KR", base_url=live.url)
         ctx.set_default_timeout(20_000)
         yield ctx
         ctx.close()
@@ -323,9 +323,8 @@ def test_request_access_and_approve_as_committee_member(page: Any, live: Any, tm
     assert "요청자가 무엇을 고쳐야" in page.locator(f"#err-comment-{req}").inner_text()
     assert f"err-comment-{req}" in page.locator(f"#comment-{req}").get_attribute("aria-describedby")
     assert_accessible(page, "committee review queue, message missing")
-    page.set_viewport_size({"width": 390, "height": 844})
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    assert_fits_phone(page, "committee review queue, message missing")
+    page.set_viewport_size(DESKTOP)
     page.fill(f"#comment-{req}", "Please attach the IRB approval of the field trials.")
     page.locator(f"form[action='/committee/{req}/vote'] button[value=changes]").click()
     page.wait_for_selector("text=요청자에게 돌려보냈습니다")
@@ -339,10 +338,9 @@ def test_request_access_and_approve_as_committee_member(page: Any, live: Any, tm
     assert "IRB approval of the field trials" in page.locator("#changes-message").inner_text()
     assert_accessible(page, "request page, changes asked")
     screenshot(page, "request-changes")
-    page.set_viewport_size({"width": 390, "height": 844})
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_fits_phone(page, "request page, changes asked")
     assert_accessible(page, "request page on a phone")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_viewport_size(DESKTOP)
     irb = tmp_path / "irb-approval.pdf"
     irb.write_bytes(b"%PDF-1.4\n% IRB approval NAAS-2025-031\n%%EOF\n")
     page.fill("#f-purpose_text", "We will map heat-tolerance loci and validate them in field trials in Suwon "
@@ -369,9 +367,8 @@ def test_request_access_and_approve_as_committee_member(page: Any, live: Any, tm
     grant = page.locator(".card.grant", has_text=acc)
     assert grant.locator(".expiry time").inner_text().strip() and grant.locator("form.renew button").count() == 1
     assert_accessible(page, "my requests with a grant")
-    page.set_viewport_size({"width": 390, "height": 844})
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    assert_fits_phone(page, "my requests with a grant")
+    page.set_viewport_size(DESKTOP)
     page.goto(f"/datasets/{acc}")
     assert page.locator("ul.tree a", has_text="genotypes.tsv").count() == 1
 
@@ -453,10 +450,10 @@ def test_main_pages_are_accessible(page: Any, live: Any, name: str, user: str | 
 
 def test_phone_width_and_english(page: Any, live: Any) -> None:
     """The landing page in English on a phone-width screen: no sideways scrolling, still accessible."""
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     page.goto("/lang/en?next=/datasets/" + live.demo_published[0])
     page.wait_for_selector("html[lang=en]")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert_fits_phone(page, "landing page, English")
     assert_accessible(page, "landing on a phone, English")
     screenshot(page, "dataset-landing-phone-en")
     page.goto("/lang/ko?next=/")
