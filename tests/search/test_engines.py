@@ -195,6 +195,20 @@ def test_cursor_from_another_query_is_refused(engine):
     assert info.value.errors[0].code == "invalid_cursor"
 
 
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+@pytest.mark.parametrize("key", ["abc", [0, None], [0.5], [0, None, [], 4, 6], [0, None, [], 99, 99], True, None])
+def test_hand_made_cursor_is_refused_with_a_clear_error(engine, sort, key):
+    """A cursor that carries this query's fingerprint but a key no engine wrote is refused as invalid_cursor,
+    never a server error."""
+    from biostation.search.cursor import encode
+
+    q = SearchQuery(q="carcinoma", sort=sort, principals=STRANGER)
+    with pytest.raises(ValidationFailed) as info:
+        engine.query(SearchQuery(q="carcinoma", sort=sort, principals=STRANGER, cursor=encode(q, key)))
+    assert info.value.errors[0].code == "invalid_cursor" and info.value.errors[0].field == "cursor"
+
+
 # ------------------------------------------------------------------ no leaks
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import ValidationFailed, field_error
 from .model import SearchQuery
@@ -32,13 +32,19 @@ def _invalid(cursor: str) -> ValidationFailed:
         "Pass next_cursor from the previous page unchanged, with the same q, filters and sort.", cursor)])
 
 
-def decode(query: SearchQuery) -> Any:
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def decode(query: SearchQuery, valid: Callable[[Any], bool] = lambda key: True) -> Any:
+    """The key of the query's cursor (None without one); refused unless it came from this query and
+    `valid` (the engine's check of its shape) accepts it: a hand-made key never reaches a query."""
     if not query.cursor:
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(query.cursor + "=" * (-len(query.cursor) % 4)))
     except (ValueError, json.JSONDecodeError):
         raise _invalid(query.cursor) from None
-    if not isinstance(data, dict) or data.get("f") != fingerprint(query) or "k" not in data:
+    if not isinstance(data, dict) or data.get("f") != fingerprint(query) or "k" not in data or not valid(data["k"]):
         raise _invalid(query.cursor)
     return data["k"]

@@ -20,7 +20,7 @@ import psycopg
 from psycopg import sql
 
 from .analysis import en_tokens, has_hangul, ko_tokens
-from .cursor import decode as decode_cursor, encode as encode_cursor
+from .cursor import decode as decode_cursor, encode as encode_cursor, is_int
 from .engine import Constraint, Plan, Progress, SearchEngine, facet_values, fuzzy_distance, plan
 from .highlight import snippets_for
 from .model import FACETS, Hit, SearchDoc, SearchQuery, SearchResult
@@ -333,9 +333,11 @@ class PostgresEngine(SearchEngine):
     def _page(self, p: Plan, w: str, args: list[Any], pos: str | None) -> tuple[list[Hit], str | None]:
         q = p.query
         t = sql.Identifier(self.table)
-        key = decode_cursor(q)
+        scored = q.sort == "relevance" and bool(pos)
+        key = decode_cursor(q, lambda k: (isinstance(k, list) and len(k) == 2 and isinstance(k[0], (int, float))
+                                          and not isinstance(k[0], bool) and is_int(k[1])) if scored else is_int(k))
         limit = q.limit
-        if q.sort == "relevance" and pos:
+        if scored:
             score = ("ts_rank('{{0, 0.5, 0.3333, 1}}', tsv, %s::tsquery) * log(2, 2 + qboost::numeric)::float8")
             inner = sql.SQL(f"SELECT id, kind, src, date_key, {score} AS score FROM {{}} WHERE {w}").format(t)
             outer_args: list[Any] = [pos, *args]

@@ -27,7 +27,7 @@ from tantivy import FieldType, Occur, Query
 
 from .engine import Constraint, Plan, Progress, SearchEngine, facet_values, fuzzy_distance, plan
 from .analysis import has_hangul, ko_tokens
-from .cursor import decode as decode_cursor, encode as encode_cursor
+from .cursor import decode as decode_cursor, encode as encode_cursor, is_int
 from .highlight import snippets_for
 from .model import FACETS, Hit, SearchDoc, SearchQuery, SearchResult
 from .ontology import BUILTIN, Ontology
@@ -631,6 +631,19 @@ class TantivyEngine(SearchEngine):
         text fields, then 0 (everything); each stratum leaves out the one before it."""
         return [top] + [level for level in reversed(TEXT_SAMPLE_LEVELS) if level < top] + [0]
 
+    def _valid_key(self, relevance: bool, key: Any) -> bool:
+        """A cursor key as _page writes it: [offset, last score, ids at that score] (+ [top, stratum] on a
+        sampled walk) for relevance, else the last sort value."""
+        if not relevance:
+            return is_int(key)
+        if not (isinstance(key, list) and len(key) in (3, 5) and is_int(key[0]) and key[0] >= 0
+                and isinstance(key[2], list) and all(isinstance(i, str) for i in key[2])):
+            return False
+        if len(key) == 3:
+            return True
+        top, k = key[3], key[4]
+        return is_int(top) and is_int(k) and 0 <= top <= SAMPLE_LEVELS and k in self._strata(top)
+
     def _page(self, searcher: tantivy.Searcher, p: Plan, build: Callable[..., Query], scored: bool,
               level: int = 0, larger: Callable[[int, int], int] | None = None) -> tuple[list[Hit], str | None, bool]:
         """One page of hits, the next cursor, and whether the page ranks a sample (see below).
@@ -641,7 +654,7 @@ class TantivyEngine(SearchEngine):
         match): the best of a sample of the matches come first, every record still comes exactly once, and
         the first pages cost a pass over the sample only. The cursor carries the stratum."""
         q = p.query
-        key = decode_cursor(q)
+        key = decode_cursor(q, functools.partial(self._valid_key, q.sort == "relevance" and scored))
         limit = q.limit
         if q.sort == "relevance" and scored:
             # tantivy's Python API has no score-threshold collector, so a relevance cursor carries the
